@@ -1,0 +1,121 @@
+import { odata } from "@azure/data-tables";
+import { z } from "zod";
+import { association, type Association } from "../domain/association";
+import { associationKind, type AssociationKind } from "../domain/associationTypes";
+import { NotFoundError } from "../domain/errors";
+import { createAssociationInput } from "../domain/schemas/createAssociation";
+import type { AssociationStatus } from "../domain/status";
+import { entityCodec, etagOf, jsonColumn, type Versioned } from "./entityCodec";
+import { readPage, type Page, type PageRequest } from "./paging";
+import { retryOnConcurrency, type RetryOptions } from "./retry";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/** PartitionKey = partner, so a partner's list is one partition and another partner's rows are unreachable. */
+const entity = association.omit({ units: true, request: true }).extend({
+  partitionKey: z.string(),
+  rowKey: z.string(),
+  unitsJson: jsonColumn(z.array(z.string())),
+  requestJson: jsonColumn(createAssociationInput),
+});
+
+const codec = entityCodec({
+  what: "association",
+  schema: entity,
+  toEntity: ({ units, request, ...rest }: Association) => ({
+    partitionKey: rest.partnerId,
+    rowKey: rest.id,
+    ...rest,
+    unitsJson: JSON.stringify(units),
+    requestJson: JSON.stringify(request),
+  }),
+  fromEntity: ({ partitionKey: _p, rowKey: _r, unitsJson, requestJson, ...rest }) => ({
+    ...rest,
+    units: unitsJson,
+    request: requestJson,
+  }),
+});
+
+export interface AssociationFilter {
+  status?: AssociationStatus;
+  kind?: AssociationKind;
+  customerTenantId?: string;
+}
+
+export class AssociationRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /** Inserts a new association; an existing ID is a ConflictError. Returns the ETag. */
+  async create(value: Association): Promise<string> {
+    const table = await this.store.table("associations");
+    try {
+      return etagOf(await table.createEntity(checked(codec.toEntity(association.parse(value)))));
+    } catch (err) {
+      return translateStorageError(err, `association ${value.id}`);
+    }
+  }
+
+  /** The partner's association; another partner's ID is NotFound, exactly like a missing one. */
+  async get(partnerId: string, id: string): Promise<Versioned<Association>> {
+    const found = await this.find(partnerId, id);
+    if (!found) throw new NotFoundError(`association ${id} was not found`);
+    return found;
+  }
+
+  async find(partnerId: string, id: string): Promise<Versioned<Association> | undefined> {
+    const table = await this.store.table("associations");
+    try {
+      const raw = await table.getEntity<Record<string, unknown>>(partnerId, id);
+      return { value: codec.fromRaw(raw), etag: etagOf(raw) };
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      return translateStorageError(err, `association ${id}`);
+    }
+  }
+
+  /** Replaces the stored association if it still has `etag`; a lost race is a ConcurrencyError. */
+  async replace(value: Association, etag: string): Promise<string> {
+    const table = await this.store.table("associations");
+    try {
+      const result = await table.updateEntity(checked(codec.toEntity(association.parse(value))), "Replace", {
+        etag,
+      });
+      return etagOf(result);
+    } catch (err) {
+      return translateStorageError(err, `association ${value.id}`);
+    }
+  }
+
+  /**
+   * Read-modify-write with bounded retries on ETag races: `change` sees the latest stored value
+   * each time and returns the new one (or the same object to leave it untouched).
+   */
+  async update(
+    partnerId: string,
+    id: string,
+    change: (current: Association) => Association,
+    options?: RetryOptions,
+  ): Promise<Versioned<Association>> {
+    return retryOnConcurrency(async () => {
+      const current = await this.get(partnerId, id);
+      const next = change(current.value);
+      if (next === current.value) return current;
+      return { value: next, etag: await this.replace(next, current.etag) };
+    }, options);
+  }
+
+  /** One page of the partner's associations, optionally filtered. */
+  async list(
+    partnerId: string,
+    filter: AssociationFilter = {},
+    page: PageRequest = {},
+  ): Promise<Page<Association>> {
+    const table = await this.store.table("associations");
+    const clauses = [odata`PartitionKey eq ${partnerId}`];
+    if (filter.status) clauses.push(odata`status eq ${filter.status}`);
+    if (filter.kind) clauses.push(odata`kind eq ${associationKind.parse(filter.kind)}`);
+    if (filter.customerTenantId)
+      clauses.push(odata`customerTenantId eq ${filter.customerTenantId.toLowerCase()}`);
+    return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+  }
+}

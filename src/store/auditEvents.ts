@@ -1,0 +1,59 @@
+import { odata } from "@azure/data-tables";
+import { z } from "zod";
+import { auditEvent, type AuditEvent } from "../domain/auditEvent";
+import { entityCodec, jsonColumn } from "./entityCodec";
+import { readAll } from "./paging";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/**
+ * The audit trail: PartitionKey = association, RowKey = `<ISO time>|<eventId>`, so one partition
+ * read returns the timeline in order and re-appending the same event finds it already there.
+ */
+const entity = auditEvent.omit({ associationId: true, data: true }).extend({
+  partitionKey: z.string(),
+  rowKey: z.string(),
+  dataJson: jsonColumn(z.record(z.string(), z.unknown())).optional(),
+});
+
+const codec = entityCodec({
+  what: "audit event",
+  schema: entity,
+  toEntity: ({ associationId, data, ...rest }: AuditEvent) => ({
+    partitionKey: associationId,
+    rowKey: `${new Date(rest.at).toISOString()}|${rest.eventId}`,
+    ...rest,
+    ...(data ? { dataJson: JSON.stringify(data) } : {}),
+  }),
+  fromEntity: ({ partitionKey, rowKey: _r, dataJson, ...rest }): AuditEvent => ({
+    associationId: partitionKey,
+    ...rest,
+    ...(dataJson ? { data: dataJson } : {}),
+  }),
+});
+
+export class AuditEventRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /** Appends one event; returns false when this exact event (time and ID) was already recorded. */
+  async append(event: AuditEvent): Promise<boolean> {
+    const table = await this.store.table("auditEvents");
+    try {
+      await table.createEntity(checked(codec.toEntity(auditEvent.parse(event))));
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409)) return false;
+      return translateStorageError(err, "audit event");
+    }
+  }
+
+  /** The association's timeline, oldest first; only the owning partner's events are returned. */
+  async timeline(partnerId: string, associationId: string): Promise<AuditEvent[]> {
+    const table = await this.store.table("auditEvents");
+    return readAll(
+      table,
+      odata`PartitionKey eq ${associationId} and partnerId eq ${partnerId}`,
+      codec.fromRaw,
+    );
+  }
+}

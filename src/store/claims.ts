@@ -1,0 +1,137 @@
+import { odata, type TransactionAction } from "@azure/data-tables";
+import { z } from "zod";
+import { ConflictError } from "../domain/errors";
+import { entityCodec } from "./entityCodec";
+import { readAll } from "./paging";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/**
+ * The uniqueness index: PartitionKey = customer tenant, RowKey = unit (`workload:teams`). Holding a
+ * unit is owning its row, and Table Storage's insert-if-absent makes the claim atomic: of any
+ * number of concurrent claims exactly one insert succeeds.
+ */
+export interface Claim {
+  customerTenantId: string;
+  unit: string;
+  partnerId: string;
+  associationId: string;
+  claimedAt: string;
+}
+
+const entity = z
+  .object({
+    partitionKey: z.string(),
+    rowKey: z.string(),
+    partnerId: z.string(),
+    associationId: z.string(),
+    claimedAt: z.iso.datetime(),
+  })
+  .strict();
+
+const codec = entityCodec({
+  what: "claim",
+  schema: entity,
+  toEntity: ({ customerTenantId, unit, ...rest }: Claim) => ({
+    partitionKey: customerTenantId,
+    rowKey: unit,
+    ...rest,
+  }),
+  fromEntity: ({ partitionKey, rowKey, ...rest }): Claim => ({
+    customerTenantId: partitionKey,
+    unit: rowKey,
+    ...rest,
+  }),
+});
+
+/** An entity-group transaction holds at most 100 operations. */
+const maxUnitsPerClaim = 100;
+
+export class ClaimRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /**
+   * Claims every unit for one association, all or nothing (one entity-group transaction: all units
+   * share the tenant's partition). A unit held by another partner is a ConflictError naming the unit
+   * only; one held by the same partner's other association also carries that association's ID.
+   * Claiming again units this association already holds succeeds (activities run at least once).
+   */
+  async claim(
+    customerTenantId: string,
+    units: readonly string[],
+    holder: Omit<Claim, "customerTenantId" | "unit">,
+  ) {
+    if (units.length === 0) return;
+    if (units.length > maxUnitsPerClaim)
+      throw new ConflictError(`at most ${maxUnitsPerClaim} units per claim`);
+    const table = await this.store.table("claims");
+    const actions: TransactionAction[] = units.map((unit) => [
+      "create",
+      checked(codec.toEntity({ customerTenantId, unit, ...holder })),
+    ]);
+    try {
+      await table.submitTransaction(actions);
+      return;
+    } catch (err) {
+      if (!isStatus(err, 409)) return translateStorageError(err, "claim");
+    }
+    await this.explainConflict(customerTenantId, units, holder);
+  }
+
+  /** Who holds a unit, if anyone. Internal: never shown to another partner. */
+  async holder(customerTenantId: string, unit: string): Promise<Claim | undefined> {
+    const table = await this.store.table("claims");
+    try {
+      return codec.fromRaw(await table.getEntity<Record<string, unknown>>(customerTenantId, unit));
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      return translateStorageError(err, `claim on ${unit}`);
+    }
+  }
+
+  /**
+   * Releases the units this association holds; units held by anyone else are left alone, so a
+   * release that runs twice, or after another partner re-claimed the unit, changes nothing.
+   */
+  async release(customerTenantId: string, units: readonly string[], associationId: string): Promise<void> {
+    const table = await this.store.table("claims");
+    for (const unit of units) {
+      try {
+        const raw = await table.getEntity<Record<string, unknown>>(customerTenantId, unit);
+        if (codec.fromRaw(raw).associationId !== associationId) continue;
+        await table.deleteEntity(customerTenantId, unit, { etag: raw.etag });
+      } catch (err) {
+        // 404: already released; 412: re-claimed between our read and delete, so no longer ours.
+        if (isStatus(err, 404) || isStatus(err, 412)) continue;
+        translateStorageError(err, `claim on ${unit}`);
+      }
+    }
+  }
+
+  /** Every unit held in a customer tenant. */
+  async listByTenant(customerTenantId: string): Promise<Claim[]> {
+    const table = await this.store.table("claims");
+    return readAll(table, odata`PartitionKey eq ${customerTenantId}`, codec.fromRaw);
+  }
+
+  /** After a failed transaction: find the unit at fault and say so without naming its holder. */
+  private async explainConflict(
+    customerTenantId: string,
+    units: readonly string[],
+    claimant: Omit<Claim, "customerTenantId" | "unit">,
+  ): Promise<void> {
+    const holders = await Promise.all(units.map((unit) => this.holder(customerTenantId, unit)));
+    if (holders.every((h) => h?.associationId === claimant.associationId)) return; // a retry of our own claim
+    const held = holders.find((h) => h !== undefined && h.associationId !== claimant.associationId);
+    if (!held) {
+      // Every blocking claim was released since our attempt: the caller may simply try again.
+      throw new ConflictError("a unit was being claimed concurrently; try again");
+    }
+    if (held.partnerId === claimant.partnerId)
+      throw new ConflictError(`${held.unit} is already claimed by your association ${held.associationId}`, {
+        unit: held.unit,
+        existingAssociationId: held.associationId,
+      });
+    throw new ConflictError(`${held.unit} is already claimed by another partner`, { unit: held.unit });
+  }
+}

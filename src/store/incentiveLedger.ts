@@ -1,0 +1,72 @@
+import { odata } from "@azure/data-tables";
+import { z } from "zod";
+import { incentiveLedgerEntry, type IncentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
+import type { WorkloadId } from "../domain/workloads";
+import { entityCodec } from "./entityCodec";
+import { readPage, type Page, type PageRequest } from "./paging";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/**
+ * The incentive ledger: PartitionKey = partner, RowKey = `<association>|<workload>|<milestone>`.
+ * The row key is the exactly-once guard: a replayed or retried activity finds its row and pays nothing more.
+ */
+const entity = incentiveLedgerEntry
+  .omit({ partnerId: true })
+  .extend({ partitionKey: z.string(), rowKey: z.string(), payableMonth: z.string() });
+
+const codec = entityCodec({
+  what: "incentive ledger entry",
+  schema: entity,
+  toEntity: ({ partnerId, ...rest }: IncentiveLedgerEntry) => ({
+    partitionKey: partnerId,
+    rowKey: `${rest.associationId}|${rest.workload}|${rest.milestoneKey}`,
+    payableMonth: rest.payableOn.slice(0, 7),
+    ...rest,
+  }),
+  fromEntity: ({ partitionKey, rowKey: _r, payableMonth: _m, ...rest }): IncentiveLedgerEntry => ({
+    partnerId: partitionKey,
+    ...rest,
+  }),
+});
+
+export interface LedgerFilter {
+  /** `YYYY-MM`: entries payable in that month. */
+  payableMonth?: string;
+  workload?: WorkloadId;
+  associationId?: string;
+}
+
+export class IncentiveLedgerRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /** Records a milestone once; false when it was already recorded (nothing is written then). */
+  async recordOnce(entry: IncentiveLedgerEntry): Promise<boolean> {
+    const table = await this.store.table("incentives");
+    try {
+      await table.createEntity(checked(codec.toEntity(incentiveLedgerEntry.parse(entry))));
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409)) return false;
+      return translateStorageError(err, "incentive ledger entry");
+    }
+  }
+
+  async list(
+    partnerId: string,
+    filter: LedgerFilter = {},
+    page: PageRequest = {},
+  ): Promise<Page<IncentiveLedgerEntry>> {
+    const table = await this.store.table("incentives");
+    const clauses = [odata`PartitionKey eq ${partnerId}`];
+    if (filter.associationId) {
+      // Row keys start with the association: a key range, not a scan.
+      clauses.push(
+        odata`RowKey ge ${`${filter.associationId}|`} and RowKey lt ${`${filter.associationId}|~`}`,
+      );
+    }
+    if (filter.payableMonth) clauses.push(odata`payableMonth eq ${filter.payableMonth}`);
+    if (filter.workload) clauses.push(odata`workload eq ${filter.workload}`);
+    return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+  }
+}

@@ -1,0 +1,109 @@
+import { odata } from "@azure/data-tables";
+import { z } from "zod";
+import { NotFoundError } from "../domain/errors";
+import { outboxMessage, type OutboxMessage } from "../domain/outboxMessage";
+import { entityCodec, etagOf, type Versioned } from "./entityCodec";
+import { readPage, type Page, type PageRequest } from "./paging";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/** The email outbox: PartitionKey = partner (the partner's list is one partition), RowKey = `<association>|<kind>`. */
+const entity = outboxMessage
+  .omit({ partnerId: true })
+  .extend({ partitionKey: z.string(), rowKey: z.string() });
+
+const rowKeyOf = (associationId: string, kind: OutboxMessage["kind"]) => `${associationId}|${kind}`;
+
+const codec = entityCodec({
+  what: "outbox message",
+  schema: entity,
+  toEntity: ({ partnerId, ...rest }: OutboxMessage) => ({
+    partitionKey: partnerId,
+    rowKey: rowKeyOf(rest.associationId, rest.kind),
+    ...rest,
+  }),
+  fromEntity: ({ partitionKey, rowKey: _r, ...rest }): OutboxMessage => ({
+    partnerId: partitionKey,
+    ...rest,
+  }),
+});
+
+export class OutboxRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /**
+   * Stores the message unless one of its kind exists for the association: true = this caller
+   * inserted it and should send it; false = it was already there (sent, or being sent, by a previous run).
+   */
+  async insertOnce(message: OutboxMessage): Promise<boolean> {
+    const table = await this.store.table("outbox");
+    try {
+      await table.createEntity(checked(codec.toEntity(outboxMessage.parse(message))));
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409)) return false;
+      return translateStorageError(err, "outbox message");
+    }
+  }
+
+  async get(
+    partnerId: string,
+    associationId: string,
+    kind: OutboxMessage["kind"],
+  ): Promise<Versioned<OutboxMessage>> {
+    const table = await this.store.table("outbox");
+    try {
+      const raw = await table.getEntity<Record<string, unknown>>(partnerId, rowKeyOf(associationId, kind));
+      return { value: codec.fromRaw(raw), etag: etagOf(raw) };
+    } catch (err) {
+      if (isStatus(err, 404))
+        throw new NotFoundError(`${kind} email for association ${associationId} was not found`);
+      return translateStorageError(err, "outbox message");
+    }
+  }
+
+  /** Records the send outcome (ETag-guarded). */
+  async markSent(message: Versioned<OutboxMessage>, outcome: { at: string; providerMessageId?: string }) {
+    return this.replace(
+      { ...message.value, status: "sent", sentAt: outcome.at, ...pick(outcome) },
+      message.etag,
+    );
+  }
+
+  async markFailed(message: Versioned<OutboxMessage>, error: string) {
+    return this.replace(
+      { ...message.value, status: "failed", lastError: error.slice(0, 2000) },
+      message.etag,
+    );
+  }
+
+  /** The partner's messages, optionally those of one association. */
+  async list(
+    partnerId: string,
+    filter: { associationId?: string } = {},
+    page: PageRequest = {},
+  ): Promise<Page<OutboxMessage>> {
+    const table = await this.store.table("outbox");
+    const clauses = [odata`PartitionKey eq ${partnerId}`];
+    if (filter.associationId)
+      clauses.push(
+        odata`RowKey ge ${`${filter.associationId}|`} and RowKey lt ${`${filter.associationId}|~`}`,
+      );
+    return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+  }
+
+  private async replace(value: OutboxMessage, etag: string): Promise<string> {
+    const table = await this.store.table("outbox");
+    try {
+      return etagOf(
+        await table.updateEntity(checked(codec.toEntity(outboxMessage.parse(value))), "Replace", { etag }),
+      );
+    } catch (err) {
+      return translateStorageError(err, "outbox message");
+    }
+  }
+}
+
+function pick(outcome: { providerMessageId?: string }) {
+  return outcome.providerMessageId ? { providerMessageId: outcome.providerMessageId } : {};
+}

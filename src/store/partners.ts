@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { NotFoundError } from "../domain/errors";
+import { partner, type Partner } from "../domain/partner";
+import { entityCodec, jsonColumn } from "./entityCodec";
+import { readPage, type Page, type PageRequest } from "./paging";
+import { isStatus, translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
+
+/** Partners: one small partition (`partner`), RowKey = partner ID. */
+const partitionKey = "partner";
+
+const entity = partner.omit({ partnerLocationIds: true }).extend({
+  partitionKey: z.literal(partitionKey),
+  rowKey: z.string(),
+  partnerLocationIdsJson: jsonColumn(z.array(z.string())),
+});
+
+const codec = entityCodec({
+  what: "partner",
+  schema: entity,
+  toEntity: ({ partnerLocationIds, ...rest }: Partner) => ({
+    partitionKey,
+    rowKey: rest.id,
+    ...rest,
+    partnerLocationIdsJson: JSON.stringify(partnerLocationIds),
+  }),
+  fromEntity: ({ partitionKey: _p, rowKey: _r, partnerLocationIdsJson, ...rest }): Partner => ({
+    ...rest,
+    partnerLocationIds: partnerLocationIdsJson,
+  }),
+});
+
+export class PartnerRepository {
+  constructor(private readonly store: TableStore) {}
+
+  /** Inserts or replaces the partner (administrative: onboarding, the demo seed). */
+  async put(value: Partner): Promise<void> {
+    const table = await this.store.table("partners");
+    try {
+      await table.upsertEntity(checked(codec.toEntity(partner.parse(value))), "Replace");
+    } catch (err) {
+      translateStorageError(err, `partner ${value.id}`);
+    }
+  }
+
+  async get(id: string): Promise<Partner> {
+    const table = await this.store.table("partners");
+    try {
+      return codec.fromRaw(await table.getEntity<Record<string, unknown>>(partitionKey, id));
+    } catch (err) {
+      if (isStatus(err, 404)) throw new NotFoundError(`partner ${id} was not found`, { cause: err });
+      return translateStorageError(err, `partner ${id}`);
+    }
+  }
+
+  async list(page: PageRequest = {}): Promise<Page<Partner>> {
+    const table = await this.store.table("partners");
+    return readPage(table, `PartitionKey eq '${partitionKey}'`, page, codec.fromRaw);
+  }
+}

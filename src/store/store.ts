@@ -1,0 +1,40 @@
+import { AssociationRepository } from "./associations";
+import { AuditEventRepository } from "./auditEvents";
+import { ClaimRepository } from "./claims";
+import { IdempotencyKeyRepository, type IdempotencyOptions } from "./idempotencyKeys";
+import { IncentiveLedgerRepository } from "./incentiveLedger";
+import { OutboxRepository } from "./outbox";
+import { PartnerRepository } from "./partners";
+import { TableStore, type TableStoreOptions } from "./tableStore";
+import { UsageSnapshotRepository } from "./usageSnapshots";
+
+/** Every repository over one storage account: what the composition module hands to activities and handlers. */
+export interface Store {
+  tables: TableStore;
+  partners: PartnerRepository;
+  associations: AssociationRepository;
+  claims: ClaimRepository;
+  auditEvents: AuditEventRepository;
+  usageSnapshots: UsageSnapshotRepository;
+  incentiveLedger: IncentiveLedgerRepository;
+  outbox: OutboxRepository;
+  idempotencyKeys: IdempotencyKeyRepository;
+}
+
+export function createStore(
+  connectionString: string,
+  options: TableStoreOptions & { idempotency?: IdempotencyOptions } = {},
+): Store {
+  const tables = new TableStore(connectionString, options);
+  return {
+    tables,
+    partners: new PartnerRepository(tables),
+    associations: new AssociationRepository(tables),
+    claims: new ClaimRepository(tables),
+    auditEvents: new AuditEventRepository(tables),
+    usageSnapshots: new UsageSnapshotRepository(tables),
+    incentiveLedger: new IncentiveLedgerRepository(tables),
+    outbox: new OutboxRepository(tables),
+    idempotencyKeys: new IdempotencyKeyRepository(tables, options.idempotency),
+  };
+}

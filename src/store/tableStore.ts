@@ -1,0 +1,90 @@
+import { TableClient, TableServiceClient, type TableEntity } from "@azure/data-tables";
+import { checkEntityLimits } from "./entityLimits";
+import { isStatus } from "./storageErrors";
+
+/** The tables this service owns, one per aggregate (DESIGN.md "Storage"). */
+export const tableNames = [
+  "partners",
+  "associations",
+  "claims",
+  "auditEvents",
+  "usageSnapshots",
+  "incentives",
+  "outbox",
+  "idempotencyKeys",
+] as const;
+export type TableName = (typeof tableNames)[number];
+
+export interface TableStoreOptions {
+  /** Prepended to every table name (letters and digits): isolates tests and side-by-side deployments. */
+  prefix?: string;
+}
+
+/**
+ * Hands out table clients for one storage account and creates each table on first use, once per
+ * process (a concurrent first use shares the same creation).
+ */
+export class TableStore {
+  private readonly clients = new Map<TableName, Promise<TableClient>>();
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly options: TableStoreOptions = {},
+  ) {
+    if (options.prefix !== undefined && !/^[A-Za-z][A-Za-z0-9]{0,30}$/.test(options.prefix))
+      throw new Error(`table prefix "${options.prefix}" must be letters and digits, starting with a letter`);
+  }
+
+  table(name: TableName): Promise<TableClient> {
+    let client = this.clients.get(name);
+    if (!client) {
+      client = this.create(name);
+      this.clients.set(name, client);
+      // A failed creation must not poison the cache: the next use tries again.
+      client.catch(() => this.clients.delete(name));
+    }
+    return client;
+  }
+
+  /** The service client, for administration and probes; `maxRetries: 0` for a fast answer. */
+  service(options: { maxRetries?: number } = {}): TableServiceClient {
+    return TableServiceClient.fromConnectionString(this.connectionString, {
+      ...clientOptions(this.connectionString),
+      ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
+    });
+  }
+
+  tableNameOf(name: TableName): string {
+    return `${this.options.prefix ?? ""}${name}`;
+  }
+
+  private async create(name: TableName): Promise<TableClient> {
+    const tableName = this.tableNameOf(name);
+    const client = TableClient.fromConnectionString(
+      this.connectionString,
+      tableName,
+      clientOptions(this.connectionString),
+    );
+    try {
+      await client.createTable();
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err; // 409: TableAlreadyExists, which is what we want.
+    }
+    return client;
+  }
+}
+
+/** Azurite and other development endpoints speak plain http on loopback. */
+function clientOptions(connectionString: string) {
+  return {
+    allowInsecureConnection: /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true/i.test(
+      connectionString,
+    ),
+  };
+}
+
+/** Every write goes through here so Table Storage's limits are checked in code first. */
+export function checked<T extends TableEntity>(entity: T): T {
+  checkEntityLimits(entity);
+  return entity;
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from "node:crypto";
+import type { Association } from "../../src/domain/association";
+import type { CreateCporInput } from "../../src/domain/schemas/createAssociation";
+
+/** A valid CPOR OSU request; override what a test is about. */
+export function cporRequest(overrides: Partial<CreateCporInput> = {}): CreateCporInput {
+  return {
+    type: "cpor",
+    engagement: "osu",
+    partnerLocationId: "4871234",
+    customerTenantId: "0b6f1d2e-3c4a-4b5c-9d8e-7f6a5b4c3d2e",
+    customerDomain: "contoso.onmicrosoft.com",
+    workloads: ["teams", "exchange"],
+    servicesInScope: "Teams rollout, adoption workshops and Exchange migration.",
+    customerContact: { name: "Megan Bowen", title: "IT Director", email: "megan@contoso.com" },
+    partnerContact: { name: "Alex Wilber", email: "alex@fabrikam-partner.com" },
+    claimName: "Contoso modern work",
+    ...overrides,
+  };
+}
+
+/** A Draft association for `partnerId`, as the create handler would store it. */
+export function draftAssociation(partnerId: string, overrides: Partial<Association> = {}): Association {
+  const request = cporRequest();
+  const at = "2026-11-01T10:00:00.000Z";
+  return {
+    id: randomUUID(),
+    partnerId,
+    kind: "cpor-osu-modern-work-security",
+    status: "Draft",
+    customerTenantId: request.customerTenantId,
+    units: ["workload:teams", "workload:exchange"],
+    request,
+    createdAt: at,
+    updatedAt: at,
+    statusChangedAt: at,
+    ...overrides,
+  };
+}
