@@ -5,7 +5,7 @@ import { IdempotencyKeyRepository, type IdempotencyOptions } from "./idempotency
 import { IncentiveLedgerRepository } from "./incentiveLedger";
 import { OutboxRepository } from "./outbox";
 import { PartnerRepository } from "./partners";
-import { TableStore, type TableStoreOptions } from "./tableStore";
+import { TableStore, type StorageConnection, type TableStoreOptions } from "./tableStore";
 import { UsageSnapshotRepository } from "./usageSnapshots";
 
 /** Every repository over one storage account: what the composition module hands to activities and handlers. */
@@ -22,10 +22,10 @@ export interface Store {
 }
 
 export function createStore(
-  connectionString: string,
+  connection: StorageConnection,
   options: TableStoreOptions & { idempotency?: IdempotencyOptions } = {},
 ): Store {
-  const tables = new TableStore(connectionString, options);
+  const tables = new TableStore(connection, options);
   return {
     tables,
     partners: new PartnerRepository(tables),

@@ -1,4 +1,10 @@
-import { TableClient, TableServiceClient, type TableEntity } from "@azure/data-tables";
+import type { TokenCredential } from "@azure/identity";
+import {
+  TableClient,
+  TableServiceClient,
+  type TableEntity,
+  type TableServiceClientOptions,
+} from "@azure/data-tables";
 import { checkEntityLimits } from "./entityLimits";
 import { isStatus } from "./storageErrors";
 
@@ -15,6 +21,12 @@ export const tableNames = [
 ] as const;
 export type TableName = (typeof tableNames)[number];
 
+/**
+ * How to reach the storage account: a connection string (Azurite, keys), or the table endpoint and
+ * an Entra ID credential (production: the app's managed identity, no keys in settings).
+ */
+export type StorageConnection = string | { tableEndpoint: string; credential: TokenCredential };
+
 export interface TableStoreOptions {
   /** Prepended to every table name (letters and digits): isolates tests and side-by-side deployments. */
   prefix?: string;
@@ -28,7 +40,7 @@ export class TableStore {
   private readonly clients = new Map<TableName, Promise<TableClient>>();
 
   constructor(
-    private readonly connectionString: string,
+    private readonly connection: StorageConnection,
     private readonly options: TableStoreOptions = {},
   ) {
     if (options.prefix !== undefined && !/^[A-Za-z][A-Za-z0-9]{0,30}$/.test(options.prefix))
@@ -48,10 +60,13 @@ export class TableStore {
 
   /** The service client, for administration and probes; `maxRetries: 0` for a fast answer. */
   service(options: { maxRetries?: number } = {}): TableServiceClient {
-    return TableServiceClient.fromConnectionString(this.connectionString, {
-      ...clientOptions(this.connectionString),
+    const clientOptions: TableServiceClientOptions = {
+      ...this.clientOptions(),
       ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
-    });
+    };
+    return typeof this.connection === "string"
+      ? TableServiceClient.fromConnectionString(this.connection, clientOptions)
+      : new TableServiceClient(this.connection.tableEndpoint, this.connection.credential, clientOptions);
   }
 
   tableNameOf(name: TableName): string {
@@ -60,11 +75,15 @@ export class TableStore {
 
   private async create(name: TableName): Promise<TableClient> {
     const tableName = this.tableNameOf(name);
-    const client = TableClient.fromConnectionString(
-      this.connectionString,
-      tableName,
-      clientOptions(this.connectionString),
-    );
+    const client =
+      typeof this.connection === "string"
+        ? TableClient.fromConnectionString(this.connection, tableName, this.clientOptions())
+        : new TableClient(
+            this.connection.tableEndpoint,
+            tableName,
+            this.connection.credential,
+            this.clientOptions(),
+          );
     try {
       await client.createTable();
     } catch (err) {
@@ -72,15 +91,16 @@ export class TableStore {
     }
     return client;
   }
-}
 
-/** Azurite and other development endpoints speak plain http on loopback. */
-function clientOptions(connectionString: string) {
-  return {
-    allowInsecureConnection: /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true/i.test(
-      connectionString,
-    ),
-  };
+  /** Azurite and other development endpoints speak plain http on loopback. */
+  private clientOptions(): TableServiceClientOptions {
+    const endpoint = typeof this.connection === "string" ? this.connection : this.connection.tableEndpoint;
+    return {
+      allowInsecureConnection: /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|^http:/i.test(
+        endpoint,
+      ),
+    };
+  }
 }
 
 /** Every write goes through here so Table Storage's limits are checked in code first. */

@@ -7,7 +7,7 @@ const storage = "UseDevelopmentStorage=true";
 describe("loadSettings", () => {
   it("applies the documented defaults", () => {
     expect(loadSettings({ AzureWebJobsStorage: storage })).toEqual({
-      storageConnectionString: storage,
+      storage: { kind: "connection-string", connectionString: storage },
       tablePrefix: undefined,
       poeMaxAgeMonths: 12,
       disputeWindowDays: 30,
@@ -27,6 +27,14 @@ describe("loadSettings", () => {
       poeMaxAgeMonths: 6,
       disputeWindowDays: 10,
       incentiveProgramId: "high-water-mark",
+    });
+  });
+
+  it("accepts an identity-based connection, as the Functions host names it", () => {
+    expect(loadSettings({ AzureWebJobsStorage__accountName: "porprod01" }).storage).toEqual({
+      kind: "identity",
+      tableEndpoint: "https://porprod01.table.core.windows.net",
+      clientId: undefined,
     });
   });
 

@@ -1,0 +1,141 @@
+// partner-of-record on Azure Functions Flex Consumption (Node 20) with Durable Functions on the
+// same storage account (the Azure Storage backend, as the local host emulates). Deploy with:
+//   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix>
+// then publish the built app (npm run build) with `func azure functionapp publish` or zip deploy.
+
+@description('Short prefix for every resource name (letters and digits).')
+@minLength(3)
+@maxLength(11)
+param name string
+
+param location string = resourceGroup().location
+
+@description('Incentive program in force at approval (a bundled program id).')
+param incentiveProgram string = 'fy20-osu-milestones'
+
+@description('How old a PoE signature may be, in months.')
+param poeMaxAgeMonths int = 12
+
+@description('Days after a rejection during which a dispute may be filed.')
+param disputeWindowDays int = 30
+
+@description('Maximum instances the app may scale out to.')
+param maximumInstanceCount int = 100
+
+var suffix = uniqueString(resourceGroup().id, name)
+var storageName = toLower('${name}${suffix}')
+var deploymentContainer = 'app-package'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take(storageName, 24)
+  location: location
+  sku: { name: 'Standard_ZRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${name}-logs-${suffix}'
+  location: location
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${name}-ai-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${name}-plan-${suffix}'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: '${name}-app-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '20' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        // Identity-based connections: no account keys in settings.
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'INCENTIVE_PROGRAM', value: incentiveProgram }
+        { name: 'POE_MAX_AGE_MONTHS', value: string(poeMaxAgeMonths) }
+        { name: 'DISPUTE_WINDOW_DAYS', value: string(disputeWindowDays) }
+      ]
+    }
+  }
+}
+
+// The app's identity needs data-plane access to blobs (deployment, PoE documents), queues and
+// tables (Durable Functions and the app's own state), and to publish telemetry.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]: {
+    name: guid(storage.id, app.id, role)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+      principalId: app.identity.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, app.id, roles.monitoringMetricsPublisher)
+  scope: insights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output functionAppName string = app.name
+output functionAppUrl string = 'https://${app.properties.defaultHostName}'
+output storageAccountName string = storage.name
