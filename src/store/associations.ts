@@ -8,8 +8,8 @@ import type { AssociationStatus } from "../domain/status";
 import { entityCodec, etagOf, jsonColumn, type Versioned } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
 import { retryOnConcurrency, type RetryOptions } from "./retry";
-import { isStatus, translateStorageError } from "./storageErrors";
-import { checked, type TableStore } from "./tableStore";
+import { insertNew, readOptional, replaceIfMatch } from "./tableOps";
+import type { TableStore } from "./tableStore";
 
 /** PartitionKey = partner, so a partner's list is one partition and another partner's rows are unreachable. */
 const entity = association.omit({ units: true, request: true }).extend({
@@ -48,11 +48,7 @@ export class AssociationRepository {
   /** Inserts a new association; an existing ID is a ConflictError. Returns the ETag. */
   async create(value: Association): Promise<string> {
     const table = await this.store.table("associations");
-    try {
-      return etagOf(await table.createEntity(checked(codec.toEntity(association.parse(value)))));
-    } catch (err) {
-      return translateStorageError(err, `association ${value.id}`);
-    }
+    return insertNew(table, codec.toEntity(association.parse(value)), `association ${value.id}`);
   }
 
   /** The partner's association; another partner's ID is NotFound, exactly like a missing one. */
@@ -64,26 +60,14 @@ export class AssociationRepository {
 
   async find(partnerId: string, id: string): Promise<Versioned<Association> | undefined> {
     const table = await this.store.table("associations");
-    try {
-      const raw = await table.getEntity<Record<string, unknown>>(partnerId, id);
-      return { value: codec.fromRaw(raw), etag: etagOf(raw) };
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      return translateStorageError(err, `association ${id}`);
-    }
+    const raw = await readOptional(table, partnerId, id, `association ${id}`);
+    return raw && { value: codec.fromRaw(raw), etag: etagOf(raw) };
   }
 
   /** Replaces the stored association if it still has `etag`; a lost race is a ConcurrencyError. */
   async replace(value: Association, etag: string): Promise<string> {
     const table = await this.store.table("associations");
-    try {
-      const result = await table.updateEntity(checked(codec.toEntity(association.parse(value))), "Replace", {
-        etag,
-      });
-      return etagOf(result);
-    } catch (err) {
-      return translateStorageError(err, `association ${value.id}`);
-    }
+    return replaceIfMatch(table, codec.toEntity(association.parse(value)), etag, `association ${value.id}`);
   }
 
   /**

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { auditEvent, type AuditEvent } from "../domain/auditEvent";
 import { entityCodec, jsonColumn } from "./entityCodec";
 import { readAll } from "./paging";
-import { isStatus, translateStorageError } from "./storageErrors";
-import { checked, type TableStore } from "./tableStore";
+import { insertOnce } from "./tableOps";
+import type { TableStore } from "./tableStore";
 
 /**
  * The audit trail: PartitionKey = association, RowKey = `<ISO time>|<eventId>`, so one partition
@@ -38,13 +38,7 @@ export class AuditEventRepository {
   /** Appends one event; returns false when this exact event (time and ID) was already recorded. */
   async append(event: AuditEvent): Promise<boolean> {
     const table = await this.store.table("auditEvents");
-    try {
-      await table.createEntity(checked(codec.toEntity(auditEvent.parse(event))));
-      return true;
-    } catch (err) {
-      if (isStatus(err, 409)) return false;
-      return translateStorageError(err, "audit event");
-    }
+    return insertOnce(table, codec.toEntity(auditEvent.parse(event)), "audit event");
   }
 
   /** The association's timeline, oldest first; only the owning partner's events are returned. */

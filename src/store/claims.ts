@@ -1,9 +1,10 @@
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
-import { ConflictError } from "../domain/errors";
-import { entityCodec } from "./entityCodec";
+import { ConflictError, ValidationError } from "../domain/errors";
+import { entityCodec, etagOf } from "./entityCodec";
 import { readAll } from "./paging";
 import { isStatus, translateStorageError } from "./storageErrors";
+import { deleteIfMatch, readOptional } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 
 /**
@@ -63,7 +64,7 @@ export class ClaimRepository {
   ) {
     if (units.length === 0) return;
     if (units.length > maxUnitsPerClaim)
-      throw new ConflictError(`at most ${maxUnitsPerClaim} units per claim`);
+      throw new ValidationError([{ path: "units", message: `at most ${maxUnitsPerClaim} units per claim` }]);
     const table = await this.store.table("claims");
     const actions: TransactionAction[] = units.map((unit) => [
       "create",
@@ -81,12 +82,8 @@ export class ClaimRepository {
   /** Who holds a unit, if anyone. Internal: never shown to another partner. */
   async holder(customerTenantId: string, unit: string): Promise<Claim | undefined> {
     const table = await this.store.table("claims");
-    try {
-      return codec.fromRaw(await table.getEntity<Record<string, unknown>>(customerTenantId, unit));
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      return translateStorageError(err, `claim on ${unit}`);
-    }
+    const raw = await readOptional(table, customerTenantId, unit, `claim on ${unit}`);
+    return raw && codec.fromRaw(raw);
   }
 
   /**
@@ -96,15 +93,10 @@ export class ClaimRepository {
   async release(customerTenantId: string, units: readonly string[], associationId: string): Promise<void> {
     const table = await this.store.table("claims");
     for (const unit of units) {
-      try {
-        const raw = await table.getEntity<Record<string, unknown>>(customerTenantId, unit);
-        if (codec.fromRaw(raw).associationId !== associationId) continue;
-        await table.deleteEntity(customerTenantId, unit, { etag: raw.etag });
-      } catch (err) {
-        // 404: already released; 412: re-claimed between our read and delete, so no longer ours.
-        if (isStatus(err, 404) || isStatus(err, 412)) continue;
-        translateStorageError(err, `claim on ${unit}`);
-      }
+      const raw = await readOptional(table, customerTenantId, unit, `claim on ${unit}`);
+      if (!raw || codec.fromRaw(raw).associationId !== associationId) continue;
+      // False when re-claimed between the read and the delete: then it is no longer ours to release.
+      await deleteIfMatch(table, customerTenantId, unit, etagOf(raw), `claim on ${unit}`);
     }
   }
 

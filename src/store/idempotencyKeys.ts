@@ -5,6 +5,7 @@ import { etagOf, readEntity, type Versioned } from "./entityCodec";
 import { retryOnConcurrency } from "./retry";
 import { ConcurrencyError } from "../domain/errors";
 import { isStatus, translateStorageError } from "./storageErrors";
+import { deleteIfMatch, readOptional, replaceIfMatch } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 
 /**
@@ -96,21 +97,13 @@ export class IdempotencyKeyRepository {
     const existing = await this.read(partnerId, key);
     if (!existing) return;
     const done: KeyRecord = { ...existing.value, state: "done", responseJson: JSON.stringify(response) };
-    try {
-      await table.updateEntity(checked(done), "Replace", { etag });
-    } catch (err) {
-      translateStorageError(err, "idempotency key");
-    }
+    await replaceIfMatch(table, done, etag, "idempotency key");
   }
 
   /** Forgets a key whose request failed before changing anything, so the client may retry with it. */
   async abandon(partnerId: string, key: string, etag: string): Promise<void> {
     const table = await this.store.table("idempotencyKeys");
-    try {
-      await table.deleteEntity(partnerId, rowKeyOf(key), { etag });
-    } catch (err) {
-      if (!isStatus(err, 404) && !isStatus(err, 412)) translateStorageError(err, "idempotency key");
-    }
+    await deleteIfMatch(table, partnerId, rowKeyOf(key), etag, "idempotency key");
   }
 
   /** Deletes keys that expired before `now`; returns how many. For a periodic clean-up. */
@@ -121,12 +114,8 @@ export class IdempotencyKeyRepository {
       queryOptions: { filter: odata`expiresAt lt ${now.toISOString()}` },
     });
     for await (const raw of expired) {
-      try {
-        await table.deleteEntity(raw.partitionKey ?? "", raw.rowKey ?? "", { etag: raw.etag });
-        purged++;
-      } catch (err) {
-        if (!isStatus(err, 404) && !isStatus(err, 412)) translateStorageError(err, "idempotency key");
-      }
+      const key = readEntity(record, raw, "idempotency key");
+      if (await deleteIfMatch(table, key.partitionKey, key.rowKey, etagOf(raw), "idempotency key")) purged++;
     }
     return purged;
   }
@@ -146,25 +135,14 @@ export class IdempotencyKeyRepository {
 
   private async takeOver(fresh: KeyRecord, etag: string): Promise<IdempotencyStart> {
     const table = await this.store.table("idempotencyKeys");
-    try {
-      return {
-        outcome: "started",
-        etag: etagOf(await table.updateEntity(checked(fresh), "Replace", { etag })),
-      };
-    } catch (err) {
-      return translateStorageError(err, "idempotency key"); // 412: someone else took it; retried by begin
-    }
+    // A ConcurrencyError (someone else took it first) sends `begin` round again.
+    return { outcome: "started", etag: await replaceIfMatch(table, fresh, etag, "idempotency key") };
   }
 
   private async read(partnerId: string, key: string): Promise<Versioned<KeyRecord> | undefined> {
     const table = await this.store.table("idempotencyKeys");
-    try {
-      const raw = await table.getEntity<Record<string, unknown>>(partnerId, rowKeyOf(key));
-      return { value: readEntity(record, raw, "idempotency key"), etag: etagOf(raw) };
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      return translateStorageError(err, "idempotency key");
-    }
+    const raw = await readOptional(table, partnerId, rowKeyOf(key), "idempotency key");
+    return raw && { value: readEntity(record, raw, "idempotency key"), etag: etagOf(raw) };
   }
 }
 

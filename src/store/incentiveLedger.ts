@@ -4,8 +4,8 @@ import { incentiveLedgerEntry, type IncentiveLedgerEntry } from "../domain/incen
 import type { WorkloadId } from "../domain/workloads";
 import { entityCodec } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
-import { isStatus, translateStorageError } from "./storageErrors";
-import { checked, type TableStore } from "./tableStore";
+import { insertOnce } from "./tableOps";
+import type { TableStore } from "./tableStore";
 
 /**
  * The incentive ledger: PartitionKey = partner, RowKey = `<association>|<workload>|<milestone>`.
@@ -43,13 +43,7 @@ export class IncentiveLedgerRepository {
   /** Records a milestone once; false when it was already recorded (nothing is written then). */
   async recordOnce(entry: IncentiveLedgerEntry): Promise<boolean> {
     const table = await this.store.table("incentives");
-    try {
-      await table.createEntity(checked(codec.toEntity(incentiveLedgerEntry.parse(entry))));
-      return true;
-    } catch (err) {
-      if (isStatus(err, 409)) return false;
-      return translateStorageError(err, "incentive ledger entry");
-    }
+    return insertOnce(table, codec.toEntity(incentiveLedgerEntry.parse(entry)), "incentive ledger entry");
   }
 
   async list(

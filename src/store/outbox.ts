@@ -4,8 +4,8 @@ import { NotFoundError } from "../domain/errors";
 import { outboxMessage, type OutboxMessage } from "../domain/outboxMessage";
 import { entityCodec, etagOf, type Versioned } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
-import { isStatus, translateStorageError } from "./storageErrors";
-import { checked, type TableStore } from "./tableStore";
+import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
+import type { TableStore } from "./tableStore";
 
 /** The email outbox: PartitionKey = partner (the partner's list is one partition), RowKey = `<association>|<kind>`. */
 const entity = outboxMessage
@@ -37,13 +37,7 @@ export class OutboxRepository {
    */
   async insertOnce(message: OutboxMessage): Promise<boolean> {
     const table = await this.store.table("outbox");
-    try {
-      await table.createEntity(checked(codec.toEntity(outboxMessage.parse(message))));
-      return true;
-    } catch (err) {
-      if (isStatus(err, 409)) return false;
-      return translateStorageError(err, "outbox message");
-    }
+    return insertOnce(table, codec.toEntity(outboxMessage.parse(message)), "outbox message");
   }
 
   async get(
@@ -52,14 +46,9 @@ export class OutboxRepository {
     kind: OutboxMessage["kind"],
   ): Promise<Versioned<OutboxMessage>> {
     const table = await this.store.table("outbox");
-    try {
-      const raw = await table.getEntity<Record<string, unknown>>(partnerId, rowKeyOf(associationId, kind));
-      return { value: codec.fromRaw(raw), etag: etagOf(raw) };
-    } catch (err) {
-      if (isStatus(err, 404))
-        throw new NotFoundError(`${kind} email for association ${associationId} was not found`);
-      return translateStorageError(err, "outbox message");
-    }
+    const raw = await readOptional(table, partnerId, rowKeyOf(associationId, kind), "outbox message");
+    if (!raw) throw new NotFoundError(`${kind} email for association ${associationId} was not found`);
+    return { value: codec.fromRaw(raw), etag: etagOf(raw) };
   }
 
   /** Records the send outcome (ETag-guarded). */
@@ -94,13 +83,7 @@ export class OutboxRepository {
 
   private async replace(value: OutboxMessage, etag: string): Promise<string> {
     const table = await this.store.table("outbox");
-    try {
-      return etagOf(
-        await table.updateEntity(checked(codec.toEntity(outboxMessage.parse(value))), "Replace", { etag }),
-      );
-    } catch (err) {
-      return translateStorageError(err, "outbox message");
-    }
+    return replaceIfMatch(table, codec.toEntity(outboxMessage.parse(value)), etag, "outbox message");
   }
 }
 

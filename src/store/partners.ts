@@ -3,7 +3,8 @@ import { NotFoundError } from "../domain/errors";
 import { partner, type Partner } from "../domain/partner";
 import { entityCodec, jsonColumn } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
-import { isStatus, translateStorageError } from "./storageErrors";
+import { translateStorageError } from "./storageErrors";
+import { readOptional } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 
 /** Partners: one small partition (`partner`), RowKey = partner ID. */
@@ -45,12 +46,9 @@ export class PartnerRepository {
 
   async get(id: string): Promise<Partner> {
     const table = await this.store.table("partners");
-    try {
-      return codec.fromRaw(await table.getEntity<Record<string, unknown>>(partitionKey, id));
-    } catch (err) {
-      if (isStatus(err, 404)) throw new NotFoundError(`partner ${id} was not found`, { cause: err });
-      return translateStorageError(err, `partner ${id}`);
-    }
+    const raw = await readOptional(table, partitionKey, id, `partner ${id}`);
+    if (!raw) throw new NotFoundError(`partner ${id} was not found`);
+    return codec.fromRaw(raw);
   }
 
   async list(page: PageRequest = {}): Promise<Page<Partner>> {

@@ -6,8 +6,8 @@ import { usageSnapshot, type UsageSnapshot } from "../domain/usageSnapshot";
 import { entityCodec, etagOf, readEntity } from "./entityCodec";
 import { readAll } from "./paging";
 import { retryOnConcurrency } from "./retry";
-import { isStatus, translateStorageError } from "./storageErrors";
-import { checked, type TableStore } from "./tableStore";
+import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
+import type { TableStore } from "./tableStore";
 
 /**
  * Usage readings: PartitionKey = tenant, RowKey = `reading|<workload>|<refresh date>`, plus one
@@ -50,15 +50,10 @@ export class UsageSnapshotRepository {
     const latest = await this.latestDate(value.customerTenantId, value.workload);
     if (latest !== undefined && value.reportRefreshDate < latest) return "stale";
     const table = await this.store.table("usageSnapshots");
-    let outcome: RecordOutcome = "stored";
-    try {
-      await table.createEntity(checked(codec.toEntity(value)));
-    } catch (err) {
-      if (!isStatus(err, 409)) return translateStorageError(err, "usage snapshot");
-      outcome = "duplicate"; // still move the pointer: a crash may have come between the two writes
-    }
+    const inserted = await insertOnce(table, codec.toEntity(value), "usage snapshot");
+    // Advance the pointer even for a duplicate: a crash may have come between the two writes.
     await this.advanceLatest(value.customerTenantId, value.workload, value.reportRefreshDate);
-    return outcome;
+    return inserted ? "stored" : "duplicate";
   }
 
   /** The newest reading for a tenant × workload, if any. */
@@ -83,13 +78,8 @@ export class UsageSnapshotRepository {
 
   private async latestDate(customerTenantId: string, workload: WorkloadId): Promise<string | undefined> {
     const table = await this.store.table("usageSnapshots");
-    try {
-      const raw = await table.getEntity<Record<string, unknown>>(customerTenantId, latestKey(workload));
-      return readEntity(latestEntity, raw, "usage pointer").reportRefreshDate;
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      return translateStorageError(err, "usage pointer");
-    }
+    const raw = await readOptional(table, customerTenantId, latestKey(workload), "usage pointer");
+    return raw && readEntity(latestEntity, raw, "usage pointer").reportRefreshDate;
   }
 
   /** Moves the `latest` row to `date` unless it already points at a later one (ETag-guarded). */
@@ -97,20 +87,15 @@ export class UsageSnapshotRepository {
     const table = await this.store.table("usageSnapshots");
     const row = { partitionKey: customerTenantId, rowKey: latestKey(workload), reportRefreshDate: date };
     await retryOnConcurrency(async () => {
-      try {
-        const raw = await table.getEntity<Record<string, unknown>>(customerTenantId, latestKey(workload));
-        if (readEntity(latestEntity, raw, "usage pointer").reportRefreshDate >= date) return;
-        await table.updateEntity(row, "Replace", { etag: etagOf(raw) });
-      } catch (err) {
-        if (!isStatus(err, 404)) return translateStorageError(err, "usage pointer");
-        try {
-          await table.createEntity(row);
-        } catch (inner) {
-          // Someone created the pointer first: go round again and compare with theirs.
-          if (isStatus(inner, 409)) throw new ConcurrencyError("usage pointer was created concurrently");
-          return translateStorageError(inner, "usage pointer");
-        }
+      const raw = await readOptional(table, customerTenantId, latestKey(workload), "usage pointer");
+      if (!raw) {
+        // Someone else may create it first: then go round again and compare with theirs.
+        if (!(await insertOnce(table, row, "usage pointer")))
+          throw new ConcurrencyError("usage pointer was created concurrently");
+        return;
       }
+      if (readEntity(latestEntity, raw, "usage pointer").reportRefreshDate >= date) return;
+      await replaceIfMatch(table, row, etagOf(raw), "usage pointer");
     });
   }
 }
