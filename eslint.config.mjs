@@ -1,6 +1,7 @@
 // Type-aware lint for the whole project, plus the determinism and layering rules DESIGN.md relies on.
 import { builtinModules } from "node:module";
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -80,5 +81,16 @@ export default tseslint.config(
   {
     files: ["**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Fixture apps are plain CommonJS JavaScript, as many Functions apps are: no type information.
+    files: ["test/fixtures/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "commonjs",
+      globals: globals.node,
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },
 );
