@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { CoreState } from "./functionsCore";
-import type { RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from "./coreTypes";
+import type { RpcBindingInfo, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from "./coreTypes";
 import type { RegisteredFunction } from "./registry";
 
 /**
@@ -26,13 +26,23 @@ export interface Logger {
   error(line: string): void;
 }
 
+/** Supplies the value of a non-trigger input binding (e.g. `durableClient`), or undefined if unknown. */
+export type InputBindingProvider = (binding: RpcBindingInfo) => RpcTypedData | undefined;
+
 export class Invoker {
+  private readonly inputProviders = new Map<string, InputBindingProvider>();
+
   constructor(
     private readonly core: CoreState,
     private readonly logger: Logger,
     /** `functionTimeout` from host.json, in milliseconds; undefined = none. */
     private readonly timeoutMs?: number,
   ) {}
+
+  /** Registers who fills input bindings of `type` (case-insensitive) for every invocation. */
+  provideInput(type: string, provider: InputBindingProvider): void {
+    this.inputProviders.set(type.toLowerCase(), provider);
+  }
 
   async invoke(fn: RegisteredFunction, input: InvocationInput): Promise<InvocationResult> {
     const invocationId = input.invocationId ?? randomUUID();
@@ -58,7 +68,7 @@ export class Invoker {
       request: {
         invocationId,
         functionId: fn.metadata.functionId ?? fn.name,
-        inputData: input.inputData,
+        inputData: [...input.inputData, ...this.extraInputs(fn, input.inputData)],
         ...(input.triggerMetadata ? { triggerMetadata: input.triggerMetadata } : {}),
         ...(input.retryContext ? { retryContext: input.retryContext } : {}),
       },
@@ -67,6 +77,16 @@ export class Invoker {
     const { context, inputs } = await model.getArguments();
     const result = await model.invokeFunction(context, inputs, fn.callback);
     return model.getResponse(context, result);
+  }
+
+  /** Values for the function's other `in` bindings that a provider knows, unless the caller gave them. */
+  private extraInputs(fn: RegisteredFunction, given: RpcParameterBinding[]): RpcParameterBinding[] {
+    return Object.entries(fn.metadata.bindings).flatMap(([name, binding]) => {
+      if (binding.direction !== "in" || name === fn.trigger.name || given.some((g) => g.name === name))
+        return [];
+      const data = this.inputProviders.get(binding.type.toLowerCase())?.(binding);
+      return data === undefined ? [] : [{ name, data }];
+    });
   }
 
   private withTimeout<T>(name: string, work: Promise<T>): Promise<T> {

@@ -1,0 +1,521 @@
+import type { QueueClient } from "@azure/storage-queue";
+import { decodeTypedData, type Invoker, type Logger } from "../invoker";
+import type { FunctionRegistry } from "../registry";
+import { stateFromFailure, type OrchestratorState } from "./actions";
+import { EventType, completedId, event, type HistoryEvent } from "./events";
+import {
+  consumesTaskIds,
+  notifyParentOfFailure,
+  planTurn,
+  scheduledBy,
+  type TimerSettings,
+  type TurnPlan,
+} from "./orchestrationTurn";
+import {
+  statusOf,
+  terminalStatuses,
+  type ControlMessage,
+  type InstanceRow,
+  type LoadedHistory,
+  type TaskHub,
+} from "./taskHub";
+
+/**
+ * Reads the control queues and runs orchestration turns. One turn per instance at a time in this
+ * process (a promise chain per instance); across processes the sentinel's ETag decides which
+ * writer applies a turn, and the loser puts its messages back.
+ */
+interface Received {
+  message: ControlMessage;
+  queue: QueueClient;
+  messageId: string;
+  popReceipt: string;
+}
+
+export interface DispatcherOptions {
+  hub: TaskHub;
+  registry: FunctionRegistry;
+  invoker: Invoker;
+  log: Logger;
+  timers: TimerSettings;
+  /** How long a received control message stays invisible to others (seconds). */
+  leaseSeconds?: number;
+}
+
+const deferMs = 1_000;
+
+export class OrchestrationDispatcher {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<string>();
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  start(): void {
+    this.loops = this.options.hub.controlQueues.map((queue) => this.poll(queue));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.loops);
+    await Promise.all(this.chains.values());
+  }
+
+  private async poll(queue: QueueClient): Promise<void> {
+    let idleMs = 10;
+    while (!this.stopping) {
+      let received: Received[] = [];
+      try {
+        const batch = await queue.receiveMessages({
+          numberOfMessages: 32,
+          visibilityTimeout: this.options.leaseSeconds ?? 30,
+        });
+        received = batch.receivedMessageItems
+          .filter((m) => !this.inFlight.has(m.messageId))
+          .map((m) => ({
+            message: JSON.parse(m.messageText) as ControlMessage,
+            queue,
+            messageId: m.messageId,
+            popReceipt: m.popReceipt,
+          }));
+      } catch (err) {
+        if (!this.stopping)
+          this.options.log.error(
+            `durable: control queue ${queue.name} unreadable: ${(err as Error).message}`,
+          );
+      }
+      if (received.length === 0) {
+        await sleep(idleMs);
+        idleMs = Math.min(idleMs * 2, 500);
+        continue;
+      }
+      idleMs = 10;
+      for (const [instanceId, messages] of groupByInstance(received)) this.enqueue(instanceId, messages);
+    }
+  }
+
+  private enqueue(instanceId: string, messages: Received[]): void {
+    for (const m of messages) this.inFlight.add(m.messageId);
+    const previous = this.chains.get(instanceId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.processInstance(instanceId, messages))
+      .catch((err: unknown) =>
+        this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`),
+      )
+      .finally(() => {
+        for (const m of messages) this.inFlight.delete(m.messageId);
+        if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
+      });
+    this.chains.set(instanceId, next);
+  }
+
+  /** Applies the messages in as many turns as the ID rules need (see consumesTaskIds). */
+  private async processInstance(instanceId: string, messages: Received[]): Promise<void> {
+    let pending = messages;
+    while (pending.length > 0) {
+      const loaded = await this.options.hub.loadHistory(instanceId);
+      const instance = await this.options.hub.getInstance(instanceId);
+      const { apply, drop, defer } = triage(pending, loaded, instance, new Date());
+      await Promise.all([...drop.map((m) => deleteMessage(m)), ...defer.map((m) => release(m, deferMs))]);
+      if (apply.length === 0) return;
+      const batch = takeTurnBatch(apply, loaded.events);
+      pending = apply.slice(batch.length);
+      const applied = await this.applyTurn(instanceId, batch, loaded, instance);
+      if (!applied) {
+        await Promise.all([...batch, ...pending].map((m) => release(m, 200)));
+        return;
+      }
+      await Promise.all(batch.map((m) => deleteMessage(m)));
+    }
+  }
+
+  /** One turn; false when another writer applied a turn first (the messages are retried). */
+  private async applyTurn(
+    instanceId: string,
+    batch: Received[],
+    loaded: LoadedHistory,
+    instance: InstanceRow | undefined,
+  ) {
+    const first = batch[0]?.message.event;
+    if (!first) return true;
+    if (first.EventType === EventType.ExecutionTerminated)
+      return this.terminate(instanceId, batch, loaded, instance);
+    if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
+      return this.suspendOrResume(instanceId, batch, loaded, instance);
+    return this.runOrchestrator(instanceId, batch, loaded, instance);
+  }
+
+  private async runOrchestrator(
+    instanceId: string,
+    batch: Received[],
+    loaded: LoadedHistory,
+    instance: InstanceRow | undefined,
+  ) {
+    const now = new Date();
+    const startedBy = batch.find((m) => m.message.event.EventType === EventType.ExecutionStarted)?.message;
+    const history = startedBy ? [] : loaded.events;
+    const started = (startedBy?.event ??
+      history.find((e) => e.EventType === EventType.ExecutionStarted)) as HistoryEvent;
+    const executionId = startedBy?.executionId ?? loaded.sentinel?.executionId ?? "";
+    const sentinel = startedBy
+      ? { executionId, committedSeq: 0, nextId: 0, actionCount: 0 }
+      : { ...(loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>) };
+    const incoming = [
+      event(EventType.OrchestratorStarted, { Timestamp: now.toISOString() }),
+      ...batch.map((m) => toHistoryEvent(m, now)),
+    ];
+    const name = started.Name ?? "";
+    const ctx = {
+      instanceId,
+      name,
+      executionId,
+      parent: started.ParentInstance,
+      now,
+      history,
+      incoming,
+      sentinel,
+      timers: this.options.timers,
+    };
+    const { state, failed } = await this.invokeOrchestrator(name, ctx, started);
+    const plan = planTurn(ctx, state, failed);
+    if (plan.outcome.kind === "failed") {
+      plan.decisions.push(
+        event(EventType.ExecutionCompleted, {
+          Timestamp: now.toISOString(),
+          OrchestrationStatus: "Failed",
+          Result: JSON.stringify(plan.outcome.error),
+          FailureDetails: plan.outcome.details,
+        }),
+      );
+      plan.controlMessages.push(...notifyParentOfFailure(ctx, plan.outcome.error, plan.outcome.details));
+    }
+    const appended = [
+      ...incoming,
+      ...plan.decisions,
+      event(EventType.OrchestratorCompleted, { Timestamp: now.toISOString() }),
+    ];
+    const row = instanceRowAfter(instance, instanceId, name, executionId, started, plan, now);
+    return this.commit(instanceId, loaded, sentinel.committedSeq, { ...plan, decisions: appended }, row);
+  }
+
+  private async invokeOrchestrator(
+    name: string,
+    ctx: {
+      instanceId: string;
+      history: HistoryEvent[];
+      incoming: HistoryEvent[];
+      parent: HistoryEvent["ParentInstance"];
+    },
+    started: HistoryEvent,
+  ): Promise<{ state: OrchestratorState; failed: boolean }> {
+    const fn = this.options.registry.find(name);
+    if (!fn || fn.trigger.binding.type !== "orchestrationTrigger")
+      return {
+        state: { isDone: false, actions: [[]], error: `orchestrator function "${name}" does not exist` },
+        failed: true,
+      };
+    const payload = {
+      history: [...ctx.history.map((e) => ({ ...e, IsPlayed: true })), ...ctx.incoming],
+      input: started.Input === undefined ? undefined : (JSON.parse(started.Input) as unknown),
+      instanceId: ctx.instanceId,
+      isReplaying: ctx.history.length > 0,
+      parentInstanceId: ctx.parent?.OrchestrationInstance.InstanceId,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      longRunningTimerIntervalDuration: timeSpan(this.options.timers.longRunningTimerIntervalMs),
+      maximumShortTimerDuration: timeSpan(this.options.timers.maximumShortTimerMs),
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+    };
+    const result = await this.options.invoker.invoke(fn, {
+      inputData: [{ name: fn.trigger.name, data: { string: JSON.stringify(payload) } }],
+    });
+    if (result.ok)
+      return { state: decodeTypedData(result.response.returnValue) as OrchestratorState, failed: false };
+    const state = stateFromFailure(result.error.message);
+    return {
+      state: state ?? { isDone: false, actions: [[]], error: result.error.message },
+      failed: true,
+    };
+  }
+
+  /** Terminate: no orchestrator run; the execution ends as Terminated and a parent is told. */
+  private async terminate(
+    instanceId: string,
+    batch: Received[],
+    loaded: LoadedHistory,
+    instance: InstanceRow | undefined,
+  ) {
+    const now = new Date();
+    const message = batch[0] as Received;
+    const reason = message.message.event.Input ?? "null";
+    const started = loaded.events.find((e) => e.EventType === EventType.ExecutionStarted);
+    const appended = [
+      event(EventType.OrchestratorStarted, { Timestamp: now.toISOString() }),
+      toHistoryEvent(message, now),
+      event(EventType.ExecutionCompleted, {
+        Timestamp: now.toISOString(),
+        OrchestrationStatus: "Terminated",
+        Result: reason,
+      }),
+      event(EventType.OrchestratorCompleted, { Timestamp: now.toISOString() }),
+    ];
+    const sentinel = loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>;
+    const plan: TurnPlan = {
+      decisions: appended,
+      controlMessages: notifyParentOfFailure(
+        { parent: started?.ParentInstance, now },
+        `terminated: ${reason}`,
+      ),
+      workItems: [],
+      sentinel: { ...sentinel },
+      outcome: { kind: "running", customStatus: undefined },
+    };
+    const row: InstanceRow = {
+      ...(instance as InstanceRow),
+      runtimeStatus: "Terminated",
+      output: reason,
+      lastUpdatedTime: now.toISOString(),
+      completedTime: now.toISOString(),
+    };
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+  }
+
+  private async suspendOrResume(
+    instanceId: string,
+    batch: Received[],
+    loaded: LoadedHistory,
+    instance: InstanceRow | undefined,
+  ) {
+    const now = new Date();
+    const message = batch[0] as Received;
+    const suspend = message.message.event.EventType === EventType.ExecutionSuspended;
+    const sentinel = loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>;
+    const plan: TurnPlan = {
+      decisions: [
+        event(EventType.OrchestratorStarted, { Timestamp: now.toISOString() }),
+        toHistoryEvent(message, now),
+      ],
+      controlMessages: [],
+      workItems: [],
+      sentinel: { ...sentinel },
+      outcome: { kind: "running", customStatus: undefined },
+    };
+    const row: InstanceRow = {
+      ...(instance as InstanceRow),
+      runtimeStatus: suspend ? "Suspended" : "Running",
+      lastUpdatedTime: now.toISOString(),
+    };
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+  }
+
+  /**
+   * Lock (sentinel ETag) → send outgoing messages → write history → commit sentinel → status row.
+   * Messages go out before the commit: a crash in between repeats the turn and its messages, and
+   * receivers drop what they have already applied; the reverse order could lose them.
+   */
+  private async commit(
+    instanceId: string,
+    loaded: LoadedHistory,
+    fromSeq: number,
+    plan: TurnPlan,
+    row: InstanceRow,
+  ): Promise<boolean> {
+    const { hub } = this.options;
+    const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length };
+    delete sentinel.pendingSince;
+    let lockEtag: string;
+    try {
+      // The lock records only that a turn is under way: what is committed stays as it was until commitTurn.
+      const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
+      lockEtag = await hub.lockTurn(instanceId, loaded, {
+        ...unchanged,
+        pendingSince: new Date().toISOString(),
+      });
+    } catch (err) {
+      if (statusOf(err) === 409 || statusOf(err) === 412) return false;
+      throw err;
+    }
+    await Promise.all([
+      ...plan.controlMessages.map(({ message, delayMs }) => hub.sendControl(message, delayMs)),
+      ...plan.workItems.map((item) => hub.sendWorkItem(item)),
+    ]);
+    await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
+    await hub.putInstance(row);
+    return true;
+  }
+}
+
+/** Sorts received messages into those to apply now, drop (duplicates, stale) and put back for later. */
+function triage(messages: Received[], loaded: LoadedHistory, instance: InstanceRow | undefined, now: Date) {
+  const apply: Received[] = [];
+  const drop: Received[] = [];
+  const defer: Received[] = [];
+  const seen = new Set(loaded.events.map((e) => e.MessageId).filter(Boolean));
+  const completed = new Set(loaded.events.map(completedId).filter((id): id is number => id !== undefined));
+  const status = instance?.runtimeStatus;
+  for (const m of messages) {
+    const e = m.message.event;
+    if (seen.has(m.message.id)) drop.push(m);
+    else if (e.EventType === EventType.ExecutionStarted) {
+      const sameExecution = loaded.sentinel?.executionId === m.message.executionId;
+      const idle =
+        !loaded.sentinel ||
+        (status !== undefined &&
+          (terminalStatuses.has(status) || status === "ContinuedAsNew" || status === "Pending"));
+      (sameExecution || !idle ? drop : apply).push(m);
+    } else if (!loaded.sentinel || status === "ContinuedAsNew" || status === "Pending") defer.push(m);
+    else if (m.message.executionId && m.message.executionId !== loaded.sentinel.executionId) drop.push(m);
+    else if (status !== undefined && terminalStatuses.has(status)) drop.push(m);
+    else if (
+      status === "Suspended" &&
+      e.EventType !== EventType.ExecutionResumed &&
+      e.EventType !== EventType.ExecutionTerminated
+    )
+      defer.push(m);
+    else if (status !== "Suspended" && e.EventType === EventType.ExecutionResumed) drop.push(m);
+    else if (completedId(e) !== undefined) {
+      const id = completedId(e) as number;
+      if (completed.has(id))
+        drop.push(m); // applied before, or twice in this batch (a re-run activity)
+      else if (!scheduledBy(loaded.events, id)) defer.push(m);
+      else if (e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > now.getTime() + 50) {
+        // A timer further out than a queue message can wait: sent on again by release().
+        defer.push(m);
+      } else {
+        completed.add(id);
+        apply.push(m);
+      }
+    } else apply.push(m);
+  }
+  return { apply, drop, defer };
+}
+
+/**
+ * The messages for the next turn: a start, a terminate or a suspend/resume goes alone, and so does
+ * an event after which the SDK hands out task IDs itself; otherwise everything up to such an event.
+ */
+function takeTurnBatch(apply: Received[], history: HistoryEvent[]): Received[] {
+  const alone = (m: Received) =>
+    [EventType.ExecutionTerminated, EventType.ExecutionSuspended, EventType.ExecutionResumed].includes(
+      m.message.event.EventType as 3,
+    ) || consumesTaskIds(m.message.event as HistoryEvent, history);
+  const ordered = [...apply].sort((a, b) => order(a) - order(b));
+  const first = ordered[0] as Received;
+  if (alone(first)) return [first];
+  const batch: Received[] = [];
+  for (const m of ordered) {
+    if (alone(m)) break;
+    batch.push(m);
+  }
+  return batch;
+}
+
+/** Starts first, then in the order events happened. */
+function order(m: Received): number {
+  if (m.message.event.EventType === EventType.ExecutionStarted) return 0;
+  return Date.parse(m.message.event.Timestamp ?? "") || 1;
+}
+
+function toHistoryEvent(m: Received, now: Date): HistoryEvent {
+  const e = m.message.event;
+  return {
+    ...e,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: e.EventType === EventType.TimerFired ? now.toISOString() : (e.Timestamp ?? now.toISOString()),
+    MessageId: m.message.id,
+  };
+}
+
+function instanceRowAfter(
+  instance: InstanceRow | undefined,
+  instanceId: string,
+  name: string,
+  executionId: string,
+  started: HistoryEvent,
+  plan: TurnPlan,
+  now: Date,
+): InstanceRow {
+  const outcome = plan.outcome;
+  const base: InstanceRow = {
+    instanceId,
+    name,
+    executionId,
+    input: started.Input ?? null,
+    output: null,
+    customStatus: outcome.customStatus === undefined ? null : JSON.stringify(outcome.customStatus),
+    runtimeStatus: "Running",
+    createdTime: instance?.createdTime ?? now.toISOString(),
+    lastUpdatedTime: now.toISOString(),
+    ...(started.ParentInstance
+      ? { parentInstanceId: started.ParentInstance.OrchestrationInstance.InstanceId }
+      : {}),
+  };
+  switch (outcome.kind) {
+    case "completed":
+      return {
+        ...base,
+        runtimeStatus: "Completed",
+        output: JSON.stringify(outcome.output ?? null),
+        completedTime: now.toISOString(),
+      };
+    case "failed":
+      return {
+        ...base,
+        runtimeStatus: "Failed",
+        output: JSON.stringify(outcome.error),
+        completedTime: now.toISOString(),
+      };
+    case "continued-as-new":
+      return { ...base, runtimeStatus: "ContinuedAsNew" };
+    default:
+      return base;
+  }
+}
+
+function groupByInstance(received: Received[]): Map<string, Received[]> {
+  const groups = new Map<string, Received[]>();
+  for (const r of received)
+    groups.set(r.message.instanceId, [...(groups.get(r.message.instanceId) ?? []), r]);
+  return groups;
+}
+
+async function deleteMessage(m: Received): Promise<void> {
+  try {
+    await m.queue.deleteMessage(m.messageId, m.popReceipt);
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err; // 404: the lease ran out and someone else has it now
+  }
+}
+
+/** Puts a message back, visible again after `delayMs` (a far timer: at its fire time, capped). */
+async function release(m: Received, delayMs: number): Promise<void> {
+  const e = m.message.event;
+  const timerWait = e.EventType === EventType.TimerFired ? Date.parse(e.FireAt ?? "") - Date.now() : 0;
+  const wait = Math.max(delayMs, timerWait);
+  try {
+    await m.queue.updateMessage(
+      m.messageId,
+      m.popReceipt,
+      undefined,
+      Math.ceil(Math.min(wait, 6 * 24 * 3600_000) / 1000),
+    );
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+}
+
+function timeSpan(ms: number): string {
+  const totalSeconds = Math.floor(ms / 1000);
+  const days = Math.floor(totalSeconds / 86_400);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const h = Math.floor((totalSeconds % 86_400) / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  return `${days}.${pad(h)}:${pad(m)}:${pad(s)}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,304 @@
+import { createHash } from "node:crypto";
+import { odata, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import { QueueClient } from "@azure/storage-queue";
+import type { HistoryEvent } from "./events";
+
+/**
+ * The task hub's storage, laid out after DurableTask.AzureStorage: tables `<hub>Instances` (one row
+ * per instance, for status queries) and `<hub>History` (PartitionKey = instance, RowKey = sequence
+ * number as 16 hex digits, plus a `sentinel` row that orders writers), queues `<hub>-control-NN`
+ * (orchestrator messages, instance → queue by hash) and `<hub>-workitems` (activities).
+ */
+export const partitionCount = 4;
+
+export interface InstanceRow {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  input: string | null;
+  output: string | null;
+  customStatus: string | null;
+  runtimeStatus: RuntimeStatus;
+  createdTime: string;
+  lastUpdatedTime: string;
+  completedTime?: string;
+  parentInstanceId?: string;
+}
+
+export type RuntimeStatus =
+  "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Canceled" | "Terminated" | "Suspended";
+
+export const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set([
+  "Completed",
+  "Failed",
+  "Terminated",
+  "Canceled",
+]);
+
+/** Where an execution's history stands; guarded by its ETag so one writer applies each turn. */
+export interface Sentinel {
+  executionId: string;
+  /** Rows [0, committedSeq) of this execution are the history. */
+  committedSeq: number;
+  /** The next task ID the SDK will hand out (activities, timers, sub-orchestrations). */
+  nextId: number;
+  /** How many leaf actions of the orchestrator's cumulative action list have been scheduled. */
+  actionCount: number;
+  /** Set while a turn is being written; a lock older than the turn lease may be taken over. */
+  pendingSince?: string;
+}
+
+export interface LoadedHistory {
+  sentinel: Sentinel | undefined;
+  etag: string | undefined;
+  events: HistoryEvent[];
+}
+
+/** A control-queue message: an event for one orchestration instance. */
+export interface ControlMessage {
+  id: string;
+  instanceId: string;
+  /** Absent for events addressed to whatever execution is current (raised events, terminate). */
+  executionId?: string;
+  event: Omit<HistoryEvent, "EventId" | "IsPlayed">;
+}
+
+/** A work-item message: one activity attempt. */
+export interface WorkItemMessage {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  taskScheduledId: number;
+  name: string;
+  input: string | undefined;
+}
+
+/** Queue visibility is capped at 7 days; longer timers are re-queued on arrival. */
+const maxQueueDelayMs = 6 * 24 * 3600 * 1000;
+
+export class TaskHub {
+  readonly instances: TableClient;
+  readonly history: TableClient;
+  readonly controlQueues: QueueClient[];
+  readonly workItems: QueueClient;
+
+  constructor(
+    connectionString: string,
+    readonly hubName: string,
+  ) {
+    const options = { allowInsecureConnection: /DefaultEndpointsProtocol=http;/i.test(connectionString) };
+    this.instances = TableClient.fromConnectionString(connectionString, `${hubName}Instances`, options);
+    this.history = TableClient.fromConnectionString(connectionString, `${hubName}History`, options);
+    const queuePrefix = hubName.toLowerCase();
+    this.controlQueues = Array.from(
+      { length: partitionCount },
+      (_, i) => new QueueClient(connectionString, `${queuePrefix}-control-${String(i).padStart(2, "0")}`),
+    );
+    this.workItems = new QueueClient(connectionString, `${queuePrefix}-workitems`);
+  }
+
+  async ensure(): Promise<void> {
+    await Promise.all([
+      createTable(this.instances),
+      createTable(this.history),
+      ...[...this.controlQueues, this.workItems].map((q) => q.createIfNotExists()),
+    ]);
+  }
+
+  controlQueueFor(instanceId: string): QueueClient {
+    const hash = createHash("sha256").update(instanceId).digest().readUInt32BE(0);
+    return this.controlQueues[hash % partitionCount] as QueueClient;
+  }
+
+  async sendControl(message: ControlMessage, delayMs = 0): Promise<void> {
+    await this.controlQueueFor(message.instanceId).sendMessage(JSON.stringify(message), {
+      visibilityTimeout: Math.ceil(Math.min(Math.max(delayMs, 0), maxQueueDelayMs) / 1000),
+    });
+  }
+
+  async sendWorkItem(item: WorkItemMessage): Promise<void> {
+    await this.workItems.sendMessage(JSON.stringify(item));
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRow | undefined> {
+    try {
+      return fromInstanceEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ""));
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async putInstance(row: InstanceRow): Promise<void> {
+    await this.instances.upsertEntity(toInstanceEntity(row), "Replace");
+  }
+
+  /** Creates the instance row unless one exists; false = it exists. */
+  async createInstance(row: InstanceRow): Promise<boolean> {
+    try {
+      await this.instances.createEntity(toInstanceEntity(row));
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  async queryInstances(
+    filter: { createdFrom?: string; createdTo?: string; statuses?: string[]; prefix?: string },
+    top: number,
+    continuationToken?: string,
+  ): Promise<{ rows: InstanceRow[]; continuationToken?: string }> {
+    const clauses: string[] = [];
+    if (filter.createdFrom) clauses.push(odata`CreatedTime ge ${filter.createdFrom}`);
+    if (filter.createdTo) clauses.push(odata`CreatedTime le ${filter.createdTo}`);
+    if (filter.statuses?.length)
+      clauses.push(`(${filter.statuses.map((s) => odata`RuntimeStatus eq ${s}`).join(" or ")})`);
+    if (filter.prefix)
+      clauses.push(odata`PartitionKey ge ${filter.prefix} and PartitionKey lt ${`${filter.prefix}\uffff`}`);
+    const pages = this.instances
+      .listEntities<Record<string, unknown>>({
+        queryOptions: clauses.length ? { filter: clauses.join(" and ") } : {},
+      })
+      .byPage({ maxPageSize: top, continuationToken });
+    const page = await pages.next();
+    if (page.done) return { rows: [] };
+    return { rows: page.value.map(fromInstanceEntity), continuationToken: page.value.continuationToken };
+  }
+
+  async loadHistory(instanceId: string): Promise<LoadedHistory> {
+    const rows: TableEntityResult<Record<string, unknown>>[] = [];
+    for await (const row of this.history.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}` },
+    }))
+      rows.push(row);
+    const sentinelRow = rows.find((r) => r.rowKey === "sentinel");
+    if (!sentinelRow) return { sentinel: undefined, etag: undefined, events: [] };
+    const sentinel = JSON.parse(String(sentinelRow["State"])) as Sentinel;
+    const events = rows
+      .filter((r) => r.rowKey !== "sentinel" && r["ExecutionId"] === sentinel.executionId)
+      .map((r) => ({
+        seq: parseInt(r.rowKey ?? "", 16),
+        event: JSON.parse(String(r["Event"])) as HistoryEvent,
+      }))
+      .filter((r) => r.seq < sentinel.committedSeq)
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => r.event);
+    return { sentinel, etag: sentinelRow.etag, events };
+  }
+
+  /**
+   * Locks the next turn of an instance: creates the sentinel (first turn) or updates it if it still
+   * has `etag`. A ConcurrencyError-like 409/412 means another writer got there first.
+   */
+  async lockTurn(instanceId: string, current: LoadedHistory, pending: Sentinel): Promise<string> {
+    const entity = { partitionKey: instanceId, rowKey: "sentinel", State: JSON.stringify(pending) };
+    if (!current.etag) return (await this.history.createEntity(entity)).etag ?? "";
+    return (await this.history.updateEntity(entity, "Replace", { etag: current.etag })).etag ?? "";
+  }
+
+  /** Writes rows [fromSeq, fromSeq + events.length) of the execution, then commits the sentinel. */
+  async commitTurn(
+    instanceId: string,
+    lockEtag: string,
+    sentinel: Sentinel,
+    fromSeq: number,
+    events: HistoryEvent[],
+  ) {
+    const actions: TransactionAction[] = events.map((e, i) => [
+      "upsert",
+      {
+        partitionKey: instanceId,
+        rowKey: seqKey(fromSeq + i),
+        ExecutionId: sentinel.executionId,
+        EventType: e.EventType,
+        Event: JSON.stringify(e),
+      },
+      "Replace",
+    ]);
+    for (let i = 0; i < actions.length; i += 100)
+      await this.history.submitTransaction(actions.slice(i, i + 100));
+    const entity = { partitionKey: instanceId, rowKey: "sentinel", State: JSON.stringify(sentinel) };
+    await this.history.updateEntity(entity, "Replace", { etag: lockEtag });
+  }
+
+  /** Deletes the instance's history and status row. */
+  async purge(instanceId: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const row of this.history.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] },
+    }))
+      if (row.rowKey) keys.push(row.rowKey);
+    for (let i = 0; i < keys.length; i += 100)
+      await this.history.submitTransaction(
+        keys.slice(i, i + 100).map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]),
+      );
+    try {
+      await this.instances.deleteEntity(instanceId, "");
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** How many history rows an instance has in storage (all executions): for bounded-history checks. */
+  async storedHistoryRows(instanceId: string): Promise<number> {
+    let count = 0;
+    for await (const _ of this.history.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] },
+    }))
+      count++;
+    return count;
+  }
+}
+
+export function seqKey(seq: number): string {
+  return seq.toString(16).toUpperCase().padStart(16, "0");
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return typeof err === "object" && err !== null && "statusCode" in err
+    ? (err as { statusCode?: number }).statusCode
+    : undefined;
+}
+
+async function createTable(table: TableClient): Promise<void> {
+  try {
+    await table.createTable();
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+  }
+}
+
+function toInstanceEntity(row: InstanceRow) {
+  return {
+    partitionKey: row.instanceId,
+    rowKey: "",
+    Name: row.name,
+    ExecutionId: row.executionId,
+    Input: row.input ?? undefined,
+    Output: row.output ?? undefined,
+    CustomStatus: row.customStatus ?? undefined,
+    RuntimeStatus: row.runtimeStatus,
+    CreatedTime: row.createdTime,
+    LastUpdatedTime: row.lastUpdatedTime,
+    CompletedTime: row.completedTime,
+    ParentInstanceId: row.parentInstanceId,
+  };
+}
+
+function fromInstanceEntity(e: Record<string, unknown>): InstanceRow {
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  return {
+    instanceId: String(e["partitionKey"]),
+    name: String(e["Name"]),
+    executionId: String(e["ExecutionId"]),
+    input: text(e["Input"]),
+    output: text(e["Output"]),
+    customStatus: text(e["CustomStatus"]),
+    runtimeStatus: String(e["RuntimeStatus"]) as RuntimeStatus,
+    createdTime: String(e["CreatedTime"]),
+    lastUpdatedTime: String(e["LastUpdatedTime"]),
+    ...(typeof e["CompletedTime"] === "string" ? { completedTime: e["CompletedTime"] } : {}),
+    ...(typeof e["ParentInstanceId"] === "string" ? { parentInstanceId: e["ParentInstanceId"] } : {}),
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, inject, it } from "vitest";
+import { start, status, waitFor } from "../../support/durable";
+import { spawnHost } from "../../support/hostProcess";
+
+describe("a host killed with SIGKILL", () => {
+  it("leaves a waiting instance that a restarted host resumes and completes on its event", async () => {
+    const connection = inject("storageConnectionString");
+    const first = await spawnHost("test/fixtures/durable-app", connection);
+    const links = await start(first.url, "approval", { timeoutSeconds: 600 });
+    await waitFor(links.statusQueryGetUri, ["Running"]);
+    await first.crash();
+
+    const second = await spawnHost("test/fixtures/durable-app", connection);
+    try {
+      const statusUri = links.statusQueryGetUri.replace(first.url, second.url);
+      expect((await waitFor(statusUri, ["Running"])).customStatus).toBe("waiting");
+      const raised = await fetch(`${second.url}/api/raise/${links.id}/Approval`, {
+        method: "POST",
+        body: '"after restart"',
+      });
+      expect(raised.status).toBe(202);
+      expect((await waitFor(statusUri)).output).toEqual({ outcome: "approved", by: "after restart" });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("loses no activity result and applies no turn twice when killed in the middle of a fan-out", async () => {
+    const connection = inject("storageConnectionString");
+    // Short leases so the restarted host sees the dead host's messages again within seconds.
+    const leases = { DEVHOST_CONTROL_LEASE_SECONDS: "2", DEVHOST_WORKITEM_LEASE_SECONDS: "2" };
+    const first = await spawnHost("test/fixtures/durable-app", connection, leases);
+    const links = await start(first.url, "fanOut", 60);
+    // Running: the first turn is committed and its 60 work items are out, mostly not yet done.
+    await waitFor(links.statusQueryGetUri, ["Running"]);
+    await first.crash();
+
+    const second = await spawnHost("test/fixtures/durable-app", connection, leases);
+    try {
+      const statusUri = links.statusQueryGetUri.replace(first.url, second.url);
+      expect((await waitFor(statusUri, undefined, 40_000)).output).toBe(3540);
+      const history = (await status(statusUri, "&showHistory=true")).historyEvents ?? [];
+      expect(history.filter((e) => e.EventType === "TaskScheduled")).toHaveLength(60);
+      expect(history.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(60);
+    } finally {
+      await second.stop();
+    }
+  });
+});
