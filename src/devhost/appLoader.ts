@@ -17,8 +17,13 @@ export interface LoadedApp {
   core: CoreState;
 }
 
+let loaded: string | undefined;
+
 export async function loadApp(appDir: string, log: (line: string) => void): Promise<LoadedApp> {
   const dir = path.resolve(appDir);
+  // `@azure/functions` keeps the first core module it found, and Node caches the app's modules.
+  if (loaded) throw new Error(`an app (${loaded}) is already loaded in this process: one app per process`);
+  loaded = dir;
   const files = await entryFiles(dir);
   const registry = new FunctionRegistry();
   const core = createFunctionsCore(registry, log);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { loadApp, type LoadedApp } from "./appLoader";
+import { resolveSettings } from "./appSettings";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { ActivityDispatcher } from "./durable/activityDispatcher";
 import { createManagementApi, durableClientPayload } from "./durable/managementApi";
@@ -63,7 +64,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const keys = hostKeys();
   const app = await loadApp(appDir, (line) => logger.info(line));
   const invoker = new Invoker(app.core, logger, config.functionTimeoutMs);
-  const hub = new TaskHub(connectionString, config.durable.hubName);
+  const hub = new TaskHub(connectionString, taskHubName(config.durable.hubName));
   await hub.ensure();
 
   let baseUrl = "";
@@ -164,6 +165,14 @@ function hostKeys(): { master: string; function: string[] } {
     .map((k) => k.trim())
     .filter(Boolean);
   return { master, function: functionKeys };
+}
+
+/** host.json's hub name, with a `%setting%` resolved as the Durable extension resolves it. */
+function taskHubName(configured: string): string {
+  const name = resolveSettings(configured, process.env, "host.json durableTask.hubName");
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(name))
+    throw new Error(`task hub name "${name}" must be 3-45 letters and digits, starting with a letter`);
+  return name;
 }
 
 /** A lease length from the settings (how soon a crashed host's messages are retried elsewhere). */

@@ -56,7 +56,8 @@ const hostJson = z.looseObject({
         .looseObject({
           hubName: z
             .string()
-            .regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/)
+            // A name, or a %setting% that holds one (resolved when the host starts).
+            .regex(/^(?:[A-Za-z][A-Za-z0-9]{2,44}|%[^%]+%)$/)
             .optional(),
         })
         .optional(),

@@ -86,7 +86,7 @@ async function startNew(
   if (body !== "" && !isJson(body)) return { status: 400, body: { message: "the input is not valid JSON" } };
   const id = instanceId || randomUUID().replace(/-/g, "");
   const existing = await options.hub.getInstance(id);
-  if (existing && !terminalStatuses.has(existing.runtimeStatus) && existing.runtimeStatus !== "Pending")
+  if (existing && !terminalStatuses.has(existing.runtimeStatus))
     return {
       status: 409,
       body: { message: `an instance with ID "${id}" already exists and is ${existing.runtimeStatus}` },
@@ -145,7 +145,8 @@ async function status(options: ManagementApiOptions, instanceId: string, url: UR
   const body: Record<string, unknown> = statusBody(instance, flags.showInput);
   if (flags.showHistory) {
     const history = await options.hub.loadHistory(instanceId);
-    body["historyEvents"] = history.events
+    // The HTTP API names it historyEvents; durable-functions 3.x reads `history`: answer both.
+    body["historyEvents"] = body["history"] = history.events
       .filter(
         (e) =>
           e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,

@@ -1,5 +1,6 @@
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import type { RpcBindingInfo, RpcInvocationResponse, RpcTypedData } from "../coreTypes";
+import { resolveSettings } from "../appSettings";
 import type { RegisteredFunction } from "../registry";
 
 /**
@@ -79,25 +80,13 @@ export function resolveQueueBinding(
   env: NodeJS.ProcessEnv,
 ): QueueTarget {
   const rawName = typeof binding.queueName === "string" ? binding.queueName : "";
-  const queueName = normalizeQueueName(functionName, resolveSettings(rawName, env, functionName));
+  const queueName = normalizeQueueName(
+    functionName,
+    resolveSettings(rawName, env, `function "${functionName}"`),
+  );
   const connectionString = storageConnectionString(functionName, binding.connection, env);
   const client = queueService(connectionString).getQueueClient(queueName);
   return { functionName, queueName, connectionString, client };
-}
-
-/**
- * Replaces each `%name%` with the app setting `name`, as the host's name resolver does for binding
- * properties. A setting that is not set is an error (the real host refuses to index the function).
- */
-export function resolveSettings(text: string, env: NodeJS.ProcessEnv, functionName: string): string {
-  return text.replace(/%([^%]+)%/g, (_, name: string) => {
-    const value = env[name];
-    if (value === undefined)
-      throw new Error(
-        `function "${functionName}": '%${name}%' does not resolve to a value (app setting ${name} is not set)`,
-      );
-    return value;
-  });
 }
 
 /**

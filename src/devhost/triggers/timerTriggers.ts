@@ -3,7 +3,8 @@ import type { RpcInvocationResponse, RpcTypedData } from "../coreTypes";
 import { parseTimeSpan } from "../hostConfig";
 import type { InvocationInput, Invoker } from "../invoker";
 import type { FunctionRegistry, RegisteredFunction } from "../registry";
-import { resolveSettings, writeOutputBindings } from "./outputBindings";
+import { resolveSettings } from "../appSettings";
+import { writeOutputBindings } from "./outputBindings";
 
 /**
  * Timer triggers (`app.timer`): NCRONTAB schedules with seconds, or a TimeSpan interval, in UTC.
@@ -196,7 +197,7 @@ export function startTimerTriggers(options: TimerTriggerOptions): RunningTrigger
   const env = options.env ?? process.env;
   const timers = options.registry.byTrigger("timerTrigger").map((fn) => {
     const expression = typeof fn.trigger.binding.schedule === "string" ? fn.trigger.binding.schedule : "";
-    const schedule = parseTimerSchedule(fn.name, resolveSettings(expression, env, fn.name));
+    const schedule = parseTimerSchedule(fn.name, resolveSettings(expression, env, `function "${fn.name}"`));
     return new TimerLoop(fn, schedule, options, env);
   });
   const loops = timers.map((timer) => timer.run());

@@ -8,6 +8,7 @@ describe("durable orchestrations on the local host", () => {
   let host: RunningHost;
 
   beforeAll(async () => {
+    process.env["FIXTURE_HUB"] = `Durable${Date.now()}`;
     host = await startHost({
       appDir: "test/fixtures/durable-app",
       port: 0,
