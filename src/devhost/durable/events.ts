@@ -82,6 +82,8 @@ export interface HistoryEvent {
   /** Host-only: the queue message this event came from, to drop redeliveries. */
   MessageId?: string;
   Retry?: RetryState;
+  /** Host-only, on ExecutionStarted after continueAsNew: raised events the last execution left unconsumed. */
+  CarriedEvents?: HistoryEvent[];
   LongTimer?: LongTimerState;
 }
 

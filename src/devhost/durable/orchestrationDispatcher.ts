@@ -30,6 +30,8 @@ interface Received {
   queue: QueueClient;
   messageId: string;
   popReceipt: string;
+  /** How often this process has already put it aside for a moment (see `defer`). */
+  deferrals?: number;
 }
 
 export interface DispatcherOptions {
@@ -42,7 +44,8 @@ export interface DispatcherOptions {
   leaseSeconds?: number;
 }
 
-const deferMs = 1_000;
+/** First in-process retry of a message that cannot be applied yet; doubles each time. */
+const deferMs = 25;
 
 export class OrchestrationDispatcher {
   private readonly chains = new Map<string, Promise<void>>();
@@ -116,8 +119,10 @@ export class OrchestrationDispatcher {
     while (pending.length > 0) {
       const loaded = await this.options.hub.loadHistory(instanceId);
       const instance = await this.options.hub.getInstance(instanceId);
+      if (this.lockedElsewhere(loaded)) return this.defer(instanceId, pending);
       const { apply, drop, defer } = triage(pending, loaded, instance, new Date());
-      await Promise.all([...drop.map((m) => deleteMessage(m)), ...defer.map((m) => release(m, deferMs))]);
+      await Promise.all(drop.map((m) => deleteMessage(m)));
+      await this.defer(instanceId, defer);
       if (apply.length === 0) return;
       const batch = takeTurnBatch(apply, loaded.events);
       pending = apply.slice(batch.length);
@@ -128,6 +133,31 @@ export class OrchestrationDispatcher {
       }
       await Promise.all(batch.map((m) => deleteMessage(m)));
     }
+  }
+
+  /**
+   * Another process is writing a turn of this instance (its lock is younger than a message lease):
+   * wait for it. An older lock belongs to a writer that died mid-turn and may be taken over.
+   */
+  private lockedElsewhere(loaded: LoadedHistory): boolean {
+    const since = loaded.sentinel?.pendingSince;
+    if (!since) return false;
+    return Date.now() - Date.parse(since) < (this.options.leaseSeconds ?? 30) * 1000;
+  }
+
+  /**
+   * A message that cannot be applied yet usually can be a moment later (the instance is between two
+   * executions, or its task's scheduling turn is still being committed). Queue visibility counts in
+   * whole seconds, so the first few retries stay in this process, under the message's lease; after
+   * that, or for a far-off timer, the message goes back to the queue.
+   */
+  private async defer(instanceId: string, messages: Received[]): Promise<void> {
+    const soon = messages.filter((m) => (m.deferrals ?? 0) < 6 && !isFarTimer(m));
+    await Promise.all(messages.filter((m) => !soon.includes(m)).map((m) => release(m, 1_000)));
+    if (soon.length === 0 || this.stopping) return;
+    const retry = soon.map((m) => ({ ...m, deferrals: (m.deferrals ?? 0) + 1 }));
+    const delay = deferMs * 2 ** Math.max(...soon.map((m) => m.deferrals ?? 0));
+    setTimeout(() => this.enqueue(instanceId, retry), delay).unref();
   }
 
   /** One turn; false when another writer applied a turn first (the messages are retried). */
@@ -163,7 +193,7 @@ export class OrchestrationDispatcher {
       : { ...(loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>) };
     const incoming = [
       event(EventType.OrchestratorStarted, { Timestamp: now.toISOString() }),
-      ...batch.map((m) => toHistoryEvent(m, now)),
+      ...batch.flatMap((m) => withCarriedEvents(toHistoryEvent(m, now))),
     ];
     const name = started.Name ?? "";
     const ctx = {
@@ -340,7 +370,13 @@ export class OrchestrationDispatcher {
       ...plan.controlMessages.map(({ message, delayMs }) => hub.sendControl(message, delayMs)),
       ...plan.workItems.map((item) => hub.sendWorkItem(item)),
     ]);
-    await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
+    try {
+      await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
+    } catch (err) {
+      // Our lock lapsed and another writer took the instance over: its turn stands, ours does not.
+      if (statusOf(err) === 412) return false;
+      throw err;
+    }
     await hub.putInstance(row);
     return true;
   }
@@ -428,6 +464,13 @@ function toHistoryEvent(m: Received, now: Date): HistoryEvent {
   };
 }
 
+/** An ExecutionStarted after continueAsNew brings the events its predecessor left; they follow it. */
+function withCarriedEvents(e: HistoryEvent): HistoryEvent[] {
+  const { CarriedEvents: carried, ...rest } = e;
+  if (!carried) return [e];
+  return [rest, ...carried.map((c) => ({ ...c, EventId: -1, IsPlayed: false }))];
+}
+
 function instanceRowAfter(
   instance: InstanceRow | undefined,
   instanceId: string,
@@ -487,6 +530,11 @@ async function deleteMessage(m: Received): Promise<void> {
   } catch (err) {
     if (statusOf(err) !== 404) throw err; // 404: the lease ran out and someone else has it now
   }
+}
+
+function isFarTimer(m: Received): boolean {
+  const e = m.message.event;
+  return e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > Date.now() + 50;
 }
 
 /** Puts a message back, visible again after `delayMs` (a far timer: at its fire time, capped). */

@@ -399,6 +399,7 @@ function continueAsNew(
   );
   const executionId = randomUUID();
   const input = inputText(action.input);
+  const carried = unconsumedEvents(state, all).map(({ MessageId: _m, ...e }) => e);
   plan.controlMessages.push({
     delayMs: 0,
     message: {
@@ -412,19 +413,11 @@ function continueAsNew(
         ...(input === undefined ? {} : { Input: input }),
         OrchestrationInstance: { InstanceId: ctx.instanceId, ExecutionId: executionId },
         ...(ctx.parent ? { ParentInstance: ctx.parent } : {}),
+        // Applied in the new execution's first turn, right after its start: never ahead of it, never lost.
+        ...(carried.length > 0 ? { CarriedEvents: carried } : {}),
       },
     },
   });
-  for (const carried of unconsumedEvents(state, all))
-    plan.controlMessages.push({
-      delayMs: 0,
-      message: {
-        id: randomUUID(),
-        instanceId: ctx.instanceId,
-        executionId,
-        event: { ...carried, MessageId: undefined },
-      },
-    });
   return plan;
 }
 

@@ -123,4 +123,19 @@ describe("durable orchestrations on the local host", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
   });
+
+  it("carries events raised around continueAsNew into the next execution: none is lost", async () => {
+    // Several rounds: whether events share a turn, straddle a continueAsNew or wait for the next
+    // execution depends on timing, and every arrangement must add up.
+    for (let round = 0; round < 3; round++) {
+      const links = await start(host.url, "counter", 0);
+      await waitFor(links.statusQueryGetUri, ["Running"]);
+      for (const n of [1, 2, 3, 4, 5])
+        await fetch(`${host.url}/api/raise/${links.id}/Add`, { method: "POST", body: String(n) });
+      expect(await waitFor(links.statusQueryGetUri)).toMatchObject({
+        runtimeStatus: "Completed",
+        output: 15,
+      });
+    }
+  });
 });
