@@ -3,7 +3,7 @@ import os from "node:os";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import type { FunctionRegistry } from "../registry";
 import { EventType } from "./events";
-import { statusOf, type TaskHub, type WorkItemMessage } from "./taskHub";
+import { maxPayloadChars, statusOf, type TaskHub, type WorkItemMessage } from "./taskHub";
 
 /**
  * Runs activities from the work-item queue and reports each outcome to its orchestration's
@@ -25,6 +25,7 @@ export class ActivityDispatcher {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly running = new Set<Promise<void>>();
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly options: ActivityDispatcherOptions) {}
 
@@ -65,21 +66,56 @@ export class ActivityDispatcher {
       }
       idleMs = 10;
       for (const item of items) {
-        const run: Promise<void> = this.run(
-          JSON.parse(item.messageText) as WorkItemMessage,
-          item.messageId,
-          item.popReceipt,
-        )
+        if (this.inFlight.has(item.messageId)) continue; // still running here: its lease is being renewed
+        const run: Promise<void> = this.run(item)
           .catch((err: unknown) =>
             this.options.log.error(`durable: activity message ${item.messageId}: ${(err as Error).message}`),
           )
-          .finally(() => this.running.delete(run));
+          .finally(() => {
+            this.running.delete(run);
+            this.inFlight.delete(item.messageId);
+          });
+        this.inFlight.add(item.messageId);
         this.running.add(run);
       }
     }
   }
 
-  private async run(item: WorkItemMessage, messageId: string, popReceipt: string): Promise<void> {
+  /** Runs one work item under a lease renewed at half its length, so a long activity is not started twice. */
+  private async run(received: { messageText: string; messageId: string; popReceipt: string }): Promise<void> {
+    const { hub } = this.options;
+    const leaseSeconds = this.options.leaseSeconds ?? 300;
+    let popReceipt = received.popReceipt;
+    const item = parseWorkItem(received.messageText);
+    if (!item) {
+      this.options.log.error(`durable: dropping unreadable work item ${received.messageId}`);
+      await hub.workItems.deleteMessage(received.messageId, popReceipt);
+      return;
+    }
+    const renewal = setInterval(
+      () => {
+        hub.workItems
+          .updateMessage(received.messageId, popReceipt, undefined, leaseSeconds)
+          .then((r) => (popReceipt = r.popReceipt ?? popReceipt))
+          .catch(() => undefined); // lost: the item may run again elsewhere (at least once)
+      },
+      (leaseSeconds * 1000) / 2,
+    );
+    renewal.unref();
+    try {
+      await this.execute(item);
+    } finally {
+      clearInterval(renewal);
+    }
+    try {
+      await hub.workItems.deleteMessage(received.messageId, popReceipt);
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** Invokes the activity and reports its outcome to the orchestration. */
+  private async execute(item: WorkItemMessage): Promise<void> {
     const { hub, registry, invoker } = this.options;
     const fn = registry.find(item.name);
     const now = () => new Date().toISOString();
@@ -94,10 +130,7 @@ export class ActivityDispatcher {
         ],
       });
       outcome = result.ok
-        ? {
-            EventType: EventType.TaskCompleted,
-            Result: JSON.stringify(decodeTypedData(result.response.returnValue) ?? null),
-          }
+        ? completed(JSON.stringify(decodeTypedData(result.response.returnValue) ?? null), item.name)
         : failed(result.error.message, result.error.name, result.error.stack ?? "");
     }
     await hub.sendControl({
@@ -106,12 +139,22 @@ export class ActivityDispatcher {
       executionId: item.executionId,
       event: { ...outcome, Timestamp: now(), TaskScheduledId: item.taskScheduledId },
     });
-    try {
-      await hub.workItems.deleteMessage(messageId, popReceipt);
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
-    }
   }
+}
+
+function parseWorkItem(text: string): WorkItemMessage | undefined {
+  try {
+    const item = JSON.parse(text) as WorkItemMessage;
+    return typeof item.instanceId === "string" && typeof item.name === "string" ? item : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function completed(result: string, name: string) {
+  if (result.length <= maxPayloadChars) return { EventType: EventType.TaskCompleted, Result: result };
+  const message = `activity "${name}" returned ${result.length} characters of JSON; the local host carries at most ${maxPayloadChars}`;
+  return failed(message, "PayloadTooLarge", "");
 }
 
 function failed(message: string, errorType: string, stack: string) {

@@ -84,6 +84,8 @@ export interface HistoryEvent {
   Retry?: RetryState;
   /** Host-only, on ExecutionStarted after continueAsNew: raised events the last execution left unconsumed. */
   CarriedEvents?: HistoryEvent[];
+  /** Host-only, on ExecutionStarted after continueAsNew: the IDs of the messages its last turn applied. */
+  SeenMessageIds?: string[];
   LongTimer?: LongTimerState;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FunctionRegistry } from "../registry";
 import { EventType, type HistoryEvent } from "./events";
-import { terminalStatuses, type InstanceRow, type TaskHub } from "./taskHub";
+import { maxPayloadChars, terminalStatuses, type InstanceRow, type TaskHub } from "./taskHub";
 
 /**
  * The Durable HTTP management API, served under `/runtime/webhooks/durabletask/` and the
@@ -57,6 +57,7 @@ async function route(
   const reason = url.searchParams.get("reason") ?? "";
   switch (action) {
     case "raiseEvent":
+      if (body.length > maxPayloadChars) return tooLarge();
       return name
         ? signal(options, id, { EventType: EventType.EventRaised, Name: name, Input: body || "null" })
         : { status: 400 };
@@ -84,9 +85,10 @@ async function startNew(
       body: { message: `"${functionName}" is not an orchestrator function of this app` },
     };
   if (body !== "" && !isJson(body)) return { status: 400, body: { message: "the input is not valid JSON" } };
+  if (body.length > maxPayloadChars) return tooLarge();
   const id = instanceId || randomUUID().replace(/-/g, "");
   const existing = await options.hub.getInstance(id);
-  if (existing && !terminalStatuses.has(existing.runtimeStatus))
+  if (existing && !terminalStatuses.has(existing.runtimeStatus) && !(await neverStarted(options, existing)))
     return {
       status: 409,
       body: { message: `an instance with ID "${id}" already exists and is ${existing.runtimeStatus}` },
@@ -216,6 +218,21 @@ async function purgeBy(options: ManagementApiOptions, url: URL): Promise<Reply> 
     token = page.continuationToken;
   } while (token);
   return deleted === 0 ? { status: 404 } : { status: 200, body: { instancesDeleted: deleted } };
+}
+
+/** A Pending row whose start was never applied (its start message was lost): it may be started again. */
+async function neverStarted(options: ManagementApiOptions, row: InstanceRow): Promise<boolean> {
+  if (row.runtimeStatus !== "Pending") return false;
+  const { sentinel } = await options.hub.loadHistory(row.instanceId);
+  const startedAt = Date.parse(row.createdTime);
+  return sentinel?.executionId !== row.executionId && Date.now() - startedAt > 60_000;
+}
+
+function tooLarge(): Reply {
+  return {
+    status: 413,
+    body: { message: `payloads above ${maxPayloadChars} characters are not supported by the local host` },
+  };
 }
 
 function statusBody(instance: InstanceRow, showInput: boolean) {

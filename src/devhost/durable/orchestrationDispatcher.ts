@@ -32,6 +32,8 @@ interface Received {
   popReceipt: string;
   /** How often this process has already put it aside for a moment (see `defer`). */
   deferrals?: number;
+  /** How often the queue has handed it out: a message that can never be applied is dropped at last. */
+  dequeueCount: number;
 }
 
 export interface DispatcherOptions {
@@ -43,6 +45,9 @@ export interface DispatcherOptions {
   /** How long a received control message stays invisible to others (seconds). */
   leaseSeconds?: number;
 }
+
+/** A message handed out this often without ever being applicable (a purged instance, say) is dropped. */
+const maxDequeueCount = 200;
 
 /** First in-process retry of a message that cannot be applied yet; doubles each time. */
 const deferMs = 25;
@@ -76,12 +81,22 @@ export class OrchestrationDispatcher {
         });
         received = batch.receivedMessageItems
           .filter((m) => !this.inFlight.has(m.messageId))
-          .map((m) => ({
-            message: JSON.parse(m.messageText) as ControlMessage,
-            queue,
-            messageId: m.messageId,
-            popReceipt: m.popReceipt,
-          }));
+          .flatMap((m) => {
+            const message = parseControlMessage(m.messageText);
+            if (message)
+              return [
+                {
+                  message,
+                  queue,
+                  messageId: m.messageId,
+                  popReceipt: m.popReceipt,
+                  dequeueCount: m.dequeueCount,
+                },
+              ];
+            this.options.log.error(`durable: dropping unreadable control message ${m.messageId}`);
+            void queue.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined);
+            return [];
+          });
       } catch (err) {
         if (!this.stopping)
           this.options.log.error(
@@ -118,14 +133,14 @@ export class OrchestrationDispatcher {
     let pending = messages;
     while (pending.length > 0) {
       const loaded = await this.options.hub.loadHistory(instanceId);
-      const instance = await this.options.hub.getInstance(instanceId);
+      const instance = await this.repairedRow(instanceId, loaded);
       if (this.lockedElsewhere(loaded)) return this.defer(instanceId, pending);
       const { apply, drop, defer } = triage(pending, loaded, instance, new Date());
       await Promise.all(drop.map((m) => deleteMessage(m)));
       await this.defer(instanceId, defer);
       if (apply.length === 0) return;
       const batch = takeTurnBatch(apply, loaded.events);
-      pending = apply.slice(batch.length);
+      pending = apply.filter((m) => !batch.includes(m));
       const applied = await this.applyTurn(instanceId, batch, loaded, instance);
       if (!applied) {
         await Promise.all([...batch, ...pending].map((m) => release(m, 200)));
@@ -133,6 +148,21 @@ export class OrchestrationDispatcher {
       }
       await Promise.all(batch.map((m) => deleteMessage(m)));
     }
+  }
+
+  /**
+   * The status row, rewritten from the sentinel's copy when a crash came between the commit and the
+   * row write (the row is a projection; the sentinel is the record). A row that is Pending for a
+   * start not yet applied (`startNew` over a finished instance) is left as it is.
+   */
+  private async repairedRow(instanceId: string, loaded: LoadedHistory): Promise<InstanceRow | undefined> {
+    const row = await this.options.hub.getInstance(instanceId);
+    const committed = loaded.sentinel?.instance;
+    if (!committed) return row;
+    if (row?.runtimeStatus === "Pending" && row.executionId !== committed.executionId) return row;
+    if (row && row.lastUpdatedTime >= committed.lastUpdatedTime) return row;
+    await this.options.hub.putInstance(committed);
+    return committed;
   }
 
   /**
@@ -152,6 +182,13 @@ export class OrchestrationDispatcher {
    * that, or for a far-off timer, the message goes back to the queue.
    */
   private async defer(instanceId: string, messages: Received[]): Promise<void> {
+    const hopeless = messages.filter((m) => m.dequeueCount > maxDequeueCount);
+    for (const m of hopeless)
+      this.options.log.error(
+        `durable: ${instanceId}: dropping a message that could not be applied in ${m.dequeueCount} tries`,
+      );
+    await Promise.all(hopeless.map((m) => deleteMessage(m)));
+    messages = messages.filter((m) => !hopeless.includes(m));
     const soon = messages.filter((m) => (m.deferrals ?? 0) < 6 && !isFarTimer(m));
     await Promise.all(messages.filter((m) => !soon.includes(m)).map((m) => release(m, 1_000)));
     if (soon.length === 0 || this.stopping) return;
@@ -188,8 +225,15 @@ export class OrchestrationDispatcher {
     const started = (startedBy?.event ??
       history.find((e) => e.EventType === EventType.ExecutionStarted)) as HistoryEvent;
     const executionId = startedBy?.executionId ?? loaded.sentinel?.executionId ?? "";
+    const seenFromPrevious = startedBy?.event.SeenMessageIds;
     const sentinel = startedBy
-      ? { executionId, committedSeq: 0, nextId: 0, actionCount: 0 }
+      ? {
+          executionId,
+          committedSeq: 0,
+          nextId: 0,
+          actionCount: 0,
+          ...(seenFromPrevious ? { seenFromPrevious } : {}),
+        }
       : { ...(loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>) };
     const incoming = [
       event(EventType.OrchestratorStarted, { Timestamp: now.toISOString() }),
@@ -294,7 +338,7 @@ export class OrchestrationDispatcher {
     const plan: TurnPlan = {
       decisions: appended,
       controlMessages: notifyParentOfFailure(
-        { parent: started?.ParentInstance, now },
+        { parent: started?.ParentInstance, now, instanceId, executionId: sentinel.executionId, sentinel },
         `terminated: ${reason}`,
       ),
       workItems: [],
@@ -302,7 +346,7 @@ export class OrchestrationDispatcher {
       outcome: { kind: "running", customStatus: undefined },
     };
     const row: InstanceRow = {
-      ...(instance as InstanceRow),
+      ...((instance ?? sentinel.instance) as InstanceRow),
       runtimeStatus: "Terminated",
       output: reason,
       lastUpdatedTime: now.toISOString(),
@@ -332,7 +376,7 @@ export class OrchestrationDispatcher {
       outcome: { kind: "running", customStatus: undefined },
     };
     const row: InstanceRow = {
-      ...(instance as InstanceRow),
+      ...((instance ?? sentinel.instance) as InstanceRow),
       runtimeStatus: suspend ? "Suspended" : "Running",
       lastUpdatedTime: now.toISOString(),
     };
@@ -352,7 +396,7 @@ export class OrchestrationDispatcher {
     row: InstanceRow,
   ): Promise<boolean> {
     const { hub } = this.options;
-    const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length };
+    const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length, instance: row };
     delete sentinel.pendingSince;
     let lockEtag: string;
     try {
@@ -387,44 +431,80 @@ function triage(messages: Received[], loaded: LoadedHistory, instance: InstanceR
   const apply: Received[] = [];
   const drop: Received[] = [];
   const defer: Received[] = [];
-  const seen = new Set(loaded.events.map((e) => e.MessageId).filter(Boolean));
+  const seen = new Set([
+    ...loaded.events.map((e) => e.MessageId),
+    ...(loaded.sentinel?.seenFromPrevious ?? []),
+  ]);
   const completed = new Set(loaded.events.map(completedId).filter((id): id is number => id !== undefined));
   const status = instance?.runtimeStatus;
+  const between = !loaded.sentinel || status === "ContinuedAsNew" || status === "Pending";
   for (const m of messages) {
     const e = m.message.event;
-    if (seen.has(m.message.id)) drop.push(m);
-    else if (e.EventType === EventType.ExecutionStarted) {
-      const sameExecution = loaded.sentinel?.executionId === m.message.executionId;
-      const idle =
-        !loaded.sentinel ||
-        (status !== undefined &&
-          (terminalStatuses.has(status) || status === "ContinuedAsNew" || status === "Pending"));
-      (sameExecution || !idle ? drop : apply).push(m);
-    } else if (!loaded.sentinel || status === "ContinuedAsNew" || status === "Pending") defer.push(m);
-    else if (m.message.executionId && m.message.executionId !== loaded.sentinel.executionId) drop.push(m);
-    else if (status !== undefined && terminalStatuses.has(status)) drop.push(m);
-    else if (
-      status === "Suspended" &&
-      e.EventType !== EventType.ExecutionResumed &&
-      e.EventType !== EventType.ExecutionTerminated
-    )
-      defer.push(m);
-    else if (status !== "Suspended" && e.EventType === EventType.ExecutionResumed) drop.push(m);
-    else if (completedId(e) !== undefined) {
-      const id = completedId(e) as number;
-      if (completed.has(id))
-        drop.push(m); // applied before, or twice in this batch (a re-run activity)
-      else if (!scheduledBy(loaded.events, id)) defer.push(m);
-      else if (e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > now.getTime() + 50) {
-        // A timer further out than a queue message can wait: sent on again by release().
-        defer.push(m);
-      } else {
-        completed.add(id);
-        apply.push(m);
-      }
-    } else apply.push(m);
+    const verdict = seen.has(m.message.id)
+      ? "drop"
+      : e.EventType === EventType.ExecutionStarted
+        ? startVerdict(m, loaded, status)
+        : between
+          ? "defer"
+          : forCurrentExecution(m, loaded, status, completed, now);
+    ({ apply, drop, defer })[verdict].push(m);
   }
   return { apply, drop, defer };
+}
+
+type Verdict = "apply" | "drop" | "defer";
+
+/** A start applies when no execution is running; a start already applied, or one racing a running execution, is dropped. */
+function startVerdict(m: Received, loaded: LoadedHistory, status: string | undefined): Verdict {
+  if (loaded.sentinel?.executionId === m.message.executionId) return "drop";
+  const idle =
+    !loaded.sentinel ||
+    (status !== undefined &&
+      (terminalStatuses.has(status as never) || status === "ContinuedAsNew" || status === "Pending"));
+  return idle ? "apply" : "drop";
+}
+
+function forCurrentExecution(
+  m: Received,
+  loaded: LoadedHistory,
+  status: string | undefined,
+  completed: Set<number>,
+  now: Date,
+): Verdict {
+  const e = m.message.event;
+  const sentinel = loaded.sentinel as NonNullable<LoadedHistory["sentinel"]>;
+  if (m.message.executionId && m.message.executionId !== sentinel.executionId) return "drop";
+  if (status !== undefined && terminalStatuses.has(status as never)) return "drop";
+  if (status === "Suspended") {
+    if (e.EventType === EventType.ExecutionSuspended) return "drop"; // already suspended
+    if (e.EventType !== EventType.ExecutionResumed && e.EventType !== EventType.ExecutionTerminated)
+      return "defer";
+  } else if (e.EventType === EventType.ExecutionResumed) return "drop";
+  const id = completedId(e);
+  if (id === undefined) return "apply";
+  if (completed.has(id)) return "drop"; // applied before, or twice in this batch (a re-run activity)
+  const scheduled = scheduledBy(loaded.events, id);
+  if (!scheduled) return "defer"; // its scheduling turn is still being committed
+  if (!completes(e, scheduled)) return "drop"; // left over from an abandoned attempt of a turn
+  if (e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > now.getTime()) return "defer";
+  completed.add(id);
+  return "apply";
+}
+
+/** Whether `e` is the kind of completion `scheduled` waits for (and, for a timer, the same timer). */
+function completes(e: ControlMessage["event"], scheduled: HistoryEvent): boolean {
+  switch (e.EventType) {
+    case EventType.TaskCompleted:
+    case EventType.TaskFailed:
+      return scheduled.EventType === EventType.TaskScheduled;
+    case EventType.SubOrchestrationInstanceCompleted:
+    case EventType.SubOrchestrationInstanceFailed:
+      return scheduled.EventType === EventType.SubOrchestrationInstanceCreated;
+    case EventType.TimerFired:
+      return scheduled.EventType === EventType.TimerCreated && scheduled.FireAt === e.FireAt;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -432,19 +512,27 @@ function triage(messages: Received[], loaded: LoadedHistory, instance: InstanceR
  * an event after which the SDK hands out task IDs itself; otherwise everything up to such an event.
  */
 function takeTurnBatch(apply: Received[], history: HistoryEvent[]): Received[] {
-  const alone = (m: Received) =>
-    [EventType.ExecutionTerminated, EventType.ExecutionSuspended, EventType.ExecutionResumed].includes(
-      m.message.event.EventType as 3,
-    ) || consumesTaskIds(m.message.event as HistoryEvent, history);
   const ordered = [...apply].sort((a, b) => order(a) - order(b));
   const first = ordered[0] as Received;
-  if (alone(first)) return [first];
-  const batch: Received[] = [];
-  for (const m of ordered) {
-    if (alone(m)) break;
+  if (goesAlone(first, history)) return [first];
+  const batch: Received[] = [first];
+  for (const m of ordered.slice(1)) {
+    if (goesAlone(m, history) || m.message.event.EventType === EventType.ExecutionStarted) break;
     batch.push(m);
   }
   return batch;
+}
+
+/** Terminate, suspend, resume, a raised event (see unconsumedEvents), and events after which the SDK numbers tasks itself. */
+function goesAlone(m: Received, history: HistoryEvent[]): boolean {
+  const type = m.message.event.EventType;
+  return (
+    type === EventType.ExecutionTerminated ||
+    type === EventType.ExecutionSuspended ||
+    type === EventType.ExecutionResumed ||
+    type === EventType.EventRaised ||
+    consumesTaskIds(m.message.event as HistoryEvent, history)
+  );
 }
 
 /** Starts first, then in the order events happened. */
@@ -466,9 +554,8 @@ function toHistoryEvent(m: Received, now: Date): HistoryEvent {
 
 /** An ExecutionStarted after continueAsNew brings the events its predecessor left; they follow it. */
 function withCarriedEvents(e: HistoryEvent): HistoryEvent[] {
-  const { CarriedEvents: carried, ...rest } = e;
-  if (!carried) return [e];
-  return [rest, ...carried.map((c) => ({ ...c, EventId: -1, IsPlayed: false }))];
+  const { CarriedEvents: carried, SeenMessageIds: _seen, ...rest } = e;
+  return [rest, ...(carried ?? []).map((c) => ({ ...c, EventId: -1, IsPlayed: false }))];
 }
 
 function instanceRowAfter(
@@ -532,9 +619,21 @@ async function deleteMessage(m: Received): Promise<void> {
   }
 }
 
+/** A timer due in more than a second waits in the queue; a nearer one in this process. */
 function isFarTimer(m: Received): boolean {
   const e = m.message.event;
-  return e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > Date.now() + 50;
+  return e.EventType === EventType.TimerFired && Date.parse(e.FireAt ?? "") > Date.now() + 1_000;
+}
+
+function parseControlMessage(text: string): ControlMessage | undefined {
+  try {
+    const message = JSON.parse(text) as ControlMessage;
+    return typeof message.instanceId === "string" && typeof message.event?.EventType === "number"
+      ? message
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Puts a message back, visible again after `delayMs` (a far timer: at its fire time, capped). */

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
   ActionType,
   flattenActions,
@@ -8,7 +8,7 @@ import {
   type OrchestratorState,
 } from "./actions";
 import { EventType, event, type HistoryEvent, type RetryOptions } from "./events";
-import type { ControlMessage, Sentinel, WorkItemMessage } from "./taskHub";
+import { maxPayloadChars, type ControlMessage, type Sentinel, type WorkItemMessage } from "./taskHub";
 
 /**
  * Turns the orchestrator's answer into what the host must do: the history events to append, the
@@ -51,6 +51,18 @@ export interface TurnPlan {
     | { kind: "completed"; output: unknown; customStatus: unknown }
     | { kind: "failed"; error: string; details: HistoryEvent["FailureDetails"]; customStatus: unknown }
     | { kind: "continued-as-new"; customStatus: unknown };
+}
+
+/**
+ * IDs for what a turn sends (messages, child and next executions), derived from the execution and
+ * the turn's place in it: a turn repeated after a crash sends the same IDs again, so receivers
+ * recognise what they already applied (a finished child is not started twice).
+ */
+function stableId(ctx: Pick<TurnContext, "instanceId" | "executionId" | "sentinel">, label: string): string {
+  const hex = createHash("sha256")
+    .update(`${ctx.instanceId}|${ctx.executionId}|${ctx.sentinel.committedSeq}|${label}`)
+    .digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Whether an incoming event makes the SDK hand out task IDs by itself (so it must be alone in a turn). */
@@ -99,6 +111,9 @@ export function planTurn(ctx: TurnContext, state: OrchestratorState, failed: boo
   plan.sentinel.nextId = ids.next;
   plan.sentinel.actionCount = leaves.length;
   if (failed) return fail(plan, state, state.error ?? "the orchestrator failed");
+  const oversized = oversizedPayload(state, plan);
+  if (oversized)
+    return fail({ ...plan, decisions: [], controlMessages: [], workItems: [] }, state, oversized);
   if (!state.isDone) return plan;
   const last = leaves.at(-1);
   if (last?.actionType === ActionType.ContinueAsNew) return continueAsNew(ctx, plan, state, last, all);
@@ -115,6 +130,20 @@ export function planTurn(ctx: TurnContext, state: OrchestratorState, failed: boo
     Result: JSON.stringify(state.output ?? null),
   });
   return plan;
+}
+
+/** A payload this host cannot carry (see maxPayloadChars), named; the orchestration fails with it. */
+function oversizedPayload(state: OrchestratorState, plan: TurnPlan): string | undefined {
+  const sizes: [string, number][] = [
+    ["output", JSON.stringify(state.output ?? null).length],
+    ["custom status", JSON.stringify(state.customStatus ?? null).length],
+    ...plan.decisions.map((d): [string, number] => [`input of ${d.Name ?? "a call"}`, d.Input?.length ?? 0]),
+  ];
+  const found = sizes.find(([, size]) => size > maxPayloadChars);
+  return (
+    found &&
+    `the orchestration's ${found[0]} is ${found[1]} characters; the local host carries at most ${maxPayloadChars}`
+  );
 }
 
 /** Retry timers, retry attempts and long sub-timers: IDs the SDK takes while processing `incoming`. */
@@ -213,7 +242,7 @@ function scheduleActivity(
     }),
   );
   plan.workItems.push({
-    id: randomUUID(),
+    id: stableId(ctx, `work:${id}`),
     instanceId: ctx.instanceId,
     executionId: ctx.executionId,
     taskScheduledId: id,
@@ -242,11 +271,11 @@ function scheduleSubOrchestration(
       ...(retry ? { Retry: retry, Reason: "sub-orchestration" } : {}),
     }),
   );
-  const executionId = randomUUID();
+  const executionId = stableId(ctx, `child-execution:${id}`);
   plan.controlMessages.push({
     delayMs: 0,
     message: {
-      id: randomUUID(),
+      id: stableId(ctx, `child-start:${id}`),
       instanceId: childId,
       executionId,
       event: {
@@ -304,7 +333,7 @@ function addTimer(
   plan.controlMessages.push({
     delayMs: fireAt.getTime() - ctx.now.getTime(),
     message: {
-      id: randomUUID(),
+      id: stableId(ctx, `timer:${id}`),
       instanceId: ctx.instanceId,
       executionId: ctx.executionId,
       event: {
@@ -353,7 +382,7 @@ function notifyParent(
   plan.controlMessages.push({
     delayMs: 0,
     message: {
-      id: randomUUID(),
+      id: stableId(ctx, `parent:${ctx.parent.TaskScheduleId}`),
       instanceId: parent.InstanceId,
       executionId: parent.ExecutionId,
       event: { ...result, Timestamp: ctx.now.toISOString(), TaskScheduledId: ctx.parent.TaskScheduleId },
@@ -363,7 +392,7 @@ function notifyParent(
 
 /** Sends the failure to the parent; used for failed and terminated sub-orchestrations. */
 export function notifyParentOfFailure(
-  ctx: Pick<TurnContext, "parent" | "now">,
+  ctx: Pick<TurnContext, "parent" | "now" | "instanceId" | "executionId" | "sentinel">,
   reason: string,
   details?: HistoryEvent["FailureDetails"],
 ) {
@@ -380,7 +409,9 @@ export function notifyParentOfFailure(
 /**
  * ContinueAsNew: the execution ends and a new one starts with the new input. Raised events the
  * orchestrator did not consume are carried into the new execution (durabletask #509): the last
- * (raised − awaited) events of each name.
+ * (raised − awaited) events of each name. That count is exact because a raised event is always
+ * alone in its turn (takeTurnBatch): the SDK stops reading history at continueAsNew, so an event
+ * sharing the turn with the cause of it could go unread yet count as awaited.
  */
 function continueAsNew(
   ctx: TurnContext,
@@ -397,13 +428,13 @@ function continueAsNew(
       Result: JSON.stringify(state.output ?? null),
     }),
   );
-  const executionId = randomUUID();
+  const executionId = stableId(ctx, "next-execution");
   const input = inputText(action.input);
   const carried = unconsumedEvents(state, all).map(({ MessageId: _m, ...e }) => e);
   plan.controlMessages.push({
     delayMs: 0,
     message: {
-      id: randomUUID(),
+      id: stableId(ctx, "next-start"),
       instanceId: ctx.instanceId,
       executionId,
       event: {
@@ -415,6 +446,8 @@ function continueAsNew(
         ...(ctx.parent ? { ParentInstance: ctx.parent } : {}),
         // Applied in the new execution's first turn, right after its start: never ahead of it, never lost.
         ...(carried.length > 0 ? { CarriedEvents: carried } : {}),
+        // This turn's messages may come back after a crash; the next execution must know them as applied.
+        SeenMessageIds: ctx.incoming.flatMap((e) => (e.MessageId ? [e.MessageId] : [])),
       },
     },
   });
@@ -425,13 +458,12 @@ function unconsumedEvents(state: OrchestratorState, all: HistoryEvent[]): Histor
   const awaited = new Map<string, number>();
   for (const leaf of flattenActions(state))
     if (leaf.actionType === ActionType.WaitForExternalEvent && leaf.externalEventName) {
-      const name = leaf.externalEventName.toLowerCase();
+      const name = leaf.externalEventName; // the SDK matches event names case-sensitively
       awaited.set(name, (awaited.get(name) ?? 0) + 1);
     }
   const raised = all.filter((e) => e.EventType === EventType.EventRaised);
   const byName = new Map<string, HistoryEvent[]>();
-  for (const e of raised)
-    byName.set((e.Name ?? "").toLowerCase(), [...(byName.get((e.Name ?? "").toLowerCase()) ?? []), e]);
+  for (const e of raised) byName.set(e.Name ?? "", [...(byName.get(e.Name ?? "") ?? []), e]);
   const carried: HistoryEvent[] = [];
   for (const [name, events] of byName)
     carried.push(...events.slice(Math.min(events.length, awaited.get(name) ?? 0)));

@@ -46,6 +46,13 @@ export interface Sentinel {
   actionCount: number;
   /** Set while a turn is being written; a lock older than the turn lease may be taken over. */
   pendingSince?: string;
+  /**
+   * The status row as of this commit. The row in the Instances table is a projection written after
+   * the commit; this copy is the truth a crash in between cannot lose.
+   */
+  instance?: InstanceRow;
+  /** Message IDs the previous execution's last turn applied (continueAsNew): still duplicates here. */
+  seenFromPrevious?: string[];
 }
 
 export interface LoadedHistory {
@@ -72,6 +79,13 @@ export interface WorkItemMessage {
   name: string;
   input: string | undefined;
 }
+
+/**
+ * The largest input, output, result, event payload or custom status the local host carries, in
+ * characters of JSON. The Azure Storage provider offloads larger ones to blobs; this host does not,
+ * and refuses them with a clear error instead (a table property holds 64 KiB, a queue message 64 KiB).
+ */
+export const maxPayloadChars = 16_000;
 
 /** Queue visibility is capped at 7 days; longer timers are re-queued on arrival. */
 const maxQueueDelayMs = 6 * 24 * 3600 * 1000;

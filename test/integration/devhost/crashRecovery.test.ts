@@ -35,7 +35,7 @@ describe("a host killed with SIGKILL", () => {
       DEVHOST_WORKITEM_LEASE_SECONDS: "2",
     };
     const first = await spawnHost("test/fixtures/durable-app", connection, leases);
-    const links = await start(first.url, "fanOut", 60);
+    const links = await start(first.url, "slowFanOut", 60);
     // Running: the first turn is committed and its 60 work items are out, mostly not yet done.
     await waitFor(links.statusQueryGetUri, ["Running"]);
     await first.crash();

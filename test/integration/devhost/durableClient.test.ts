@@ -80,4 +80,52 @@ describe("the unmodified DurableClient against the local host", () => {
     });
     expect(missing.status).toBe(404);
   });
+
+  it("ignores a second suspend, so a later resume holds", async () => {
+    const links = await start(host.url, "waitForever");
+    await waitFor(links.statusQueryGetUri, ["Running"]);
+    const op = (name: string) =>
+      fetch(`${host.url}/durabletask/instances/${links.id}/${name}`, { method: "POST" });
+    await op("suspend");
+    await waitFor(links.statusQueryGetUri, ["Suspended"]);
+    await op("suspend");
+    await op("resume");
+    await waitFor(links.statusQueryGetUri, ["Running"]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await waitFor(links.statusQueryGetUri, ["Running", "Suspended"])).runtimeStatus).toBe("Running");
+  });
+
+  it("fails an orchestration whose output it cannot carry, saying why, and refuses a too-large input with 413", async () => {
+    const links = await start(host.url, "bigOutput");
+    const done = await waitFor(links.statusQueryGetUri);
+    expect(done.runtimeStatus).toBe("Failed");
+    expect(String(done.output)).toContain("at most");
+    const big = await fetch(`${host.url}/durabletask/orchestrators/chaining`, {
+      method: "POST",
+      body: JSON.stringify("y".repeat(20_000)),
+    });
+    expect(big.status).toBe(413);
+  });
+
+  it("repairs a status row left behind by a crash between the history commit and the row write", async () => {
+    const links = await start(host.url, "waitForever");
+    await waitFor(links.statusQueryGetUri, ["Running"]);
+    await fetch(`${host.url}/api/raise/${links.id}/Go`, { method: "POST", body: "7" });
+    await waitFor(links.statusQueryGetUri);
+    const row = await host.hub.getInstance(links.id);
+    if (!row) throw new Error("no row");
+    // The row as it was before the completing turn: what a crash right after the commit leaves.
+    await host.hub.putInstance({
+      ...row,
+      runtimeStatus: "Running",
+      output: null,
+      lastUpdatedTime: "2000-01-01T00:00:00.000Z",
+    });
+    expect((await waitFor(links.statusQueryGetUri, ["Running"])).runtimeStatus).toBe("Running");
+    await fetch(`${host.url}/durabletask/instances/${links.id}/raiseEvent/Go`, { method: "POST", body: "8" });
+    expect(await waitFor(links.statusQueryGetUri)).toMatchObject({
+      runtimeStatus: "Completed",
+      output: { went: 7 },
+    });
+  });
 });
