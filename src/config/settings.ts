@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoDurationMs } from "../domain/durations";
 import { ValidationError, type FieldIssue } from "../domain/errors";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
 
@@ -7,6 +8,18 @@ import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentiveProgr
  * locally) and checked once: a bad value stops the app at start-up with the variable named, rather
  * than failing the first request that needs it. Durations and thresholds are configuration.
  */
+const isoDuration = z.string().transform((text, ctx) => {
+  try {
+    return isoDurationMs(text);
+  } catch (err) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be an ISO 8601 duration such as P14D or PT30S (${(err as Error).message})`,
+    });
+    return z.NEVER;
+  }
+});
+
 const environment = z.object({
   /** A connection string (Azurite, account keys)… */
   AzureWebJobsStorage: z.string().min(1).optional(),
@@ -27,6 +40,22 @@ const environment = z.object({
     .string()
     .default(defaultIncentiveProgramId)
     .refine((id) => isKnownProgram(id), "must name a bundled incentive program"),
+  LIFECYCLE_POE_DEADLINE: isoDuration.prefault("P30D"),
+  LIFECYCLE_REFUSAL_WINDOW: isoDuration.prefault("P14D"),
+  CONSENT_LINK_TTL: isoDuration.prefault("P60D"),
+  /** HMAC-SHA256 key for consent links; at least 32 characters. */
+  CONSENT_SIGNING_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Opens /api/v1/admin/*; absent = administration is closed. */
+  ADMIN_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+  /** Where customers and partners reach this service (links in emails). */
+  PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:7071"),
+  EMAIL_TRANSPORT: z.enum(["outbox", "smtp", "acs"]).default("outbox"),
+  EMAIL_FROM: z.email().default("no-reply@partner-of-record.local"),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65_535).default(587),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  ACS_CONNECTION_STRING: z.string().optional(),
 });
 
 /** Where state lives: a connection string, or an endpoint reached with the app's Entra ID identity. */
@@ -40,7 +69,18 @@ export interface Settings {
   poeMaxAgeMonths: number;
   disputeWindowDays: number;
   incentiveProgramId: string;
+  lifecycle: { poeDeadlineMs: number; refusalWindowMs: number };
+  consent: { signingKey: string | undefined; linkTtlMs: number };
+  adminApiKey: string | undefined;
+  publicBaseUrl: string;
+  email: EmailSettings;
 }
+
+export type EmailSettings = { from: string } & (
+  | { transport: "outbox" }
+  | { transport: "smtp"; host: string; port: number; user: string | undefined; password: string | undefined }
+  | { transport: "acs"; connectionString: string }
+);
 
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const parsed = environment.safeParse(env);
@@ -56,6 +96,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       path: "AzureWebJobsStorage",
       message: "must be a connection string, or set AzureWebJobsStorage__accountName for a managed identity",
     });
+  if (env["EMAIL_TRANSPORT"] === "smtp" && !env["SMTP_HOST"])
+    issues.push({ path: "SMTP_HOST", message: "is required when EMAIL_TRANSPORT is smtp" });
+  if (env["EMAIL_TRANSPORT"] === "acs" && !env["ACS_CONNECTION_STRING"])
+    issues.push({ path: "ACS_CONNECTION_STRING", message: "is required when EMAIL_TRANSPORT is acs" });
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const values = parsed.data;
   return {
@@ -64,7 +108,34 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     poeMaxAgeMonths: values.POE_MAX_AGE_MONTHS,
     disputeWindowDays: values.DISPUTE_WINDOW_DAYS,
     incentiveProgramId: values.INCENTIVE_PROGRAM,
+    lifecycle: {
+      poeDeadlineMs: values.LIFECYCLE_POE_DEADLINE,
+      refusalWindowMs: values.LIFECYCLE_REFUSAL_WINDOW,
+    },
+    consent: { signingKey: values.CONSENT_SIGNING_KEY, linkTtlMs: values.CONSENT_LINK_TTL },
+    adminApiKey: values.ADMIN_API_KEY,
+    publicBaseUrl: values.PUBLIC_BASE_URL.replace(/\/+$/, ""),
+    email: emailSettings(values),
   };
+}
+
+function emailSettings(values: z.infer<typeof environment>): EmailSettings {
+  const from = values.EMAIL_FROM;
+  switch (values.EMAIL_TRANSPORT) {
+    case "smtp":
+      return {
+        from,
+        transport: "smtp",
+        host: values.SMTP_HOST ?? "",
+        port: values.SMTP_PORT,
+        user: values.SMTP_USER,
+        password: values.SMTP_PASSWORD,
+      };
+    case "acs":
+      return { from, transport: "acs", connectionString: values.ACS_CONNECTION_STRING ?? "" };
+    default:
+      return { from, transport: "outbox" };
+  }
 }
 
 /** A connection string wins when both are set, as it does in the Functions host. */

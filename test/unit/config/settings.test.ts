@@ -12,6 +12,11 @@ describe("loadSettings", () => {
       poeMaxAgeMonths: 12,
       disputeWindowDays: 30,
       incentiveProgramId: "fy20-osu-milestones",
+      lifecycle: { poeDeadlineMs: 30 * 86_400_000, refusalWindowMs: 14 * 86_400_000 },
+      consent: { signingKey: undefined, linkTtlMs: 60 * 86_400_000 },
+      adminApiKey: undefined,
+      publicBaseUrl: "http://127.0.0.1:7071",
+      email: { from: "no-reply@partner-of-record.local", transport: "outbox" },
     });
   });
 
@@ -36,6 +41,21 @@ describe("loadSettings", () => {
       tableEndpoint: "https://porprod01.table.core.windows.net",
       clientId: undefined,
     });
+  });
+
+  it("reads lifecycle durations as ISO 8601, so tests and demos run in seconds", () => {
+    const settings = loadSettings({
+      AzureWebJobsStorage: storage,
+      LIFECYCLE_POE_DEADLINE: "PT5S",
+      LIFECYCLE_REFUSAL_WINDOW: "PT2.5S",
+    });
+    expect(settings.lifecycle).toEqual({ poeDeadlineMs: 5_000, refusalWindowMs: 2_500 });
+  });
+
+  it("refuses month-based durations and incomplete SMTP settings", () => {
+    expect(() =>
+      loadSettings({ AzureWebJobsStorage: storage, LIFECYCLE_POE_DEADLINE: "P1M", EMAIL_TRANSPORT: "smtp" }),
+    ).toThrow(/LIFECYCLE_POE_DEADLINE.*SMTP_HOST|SMTP_HOST.*LIFECYCLE_POE_DEADLINE/s);
   });
 
   it("names every bad variable at once", () => {

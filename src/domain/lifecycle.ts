@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/**
+ * The CPOR lifecycle's contract between the API, the consent page, inbound email and the
+ * `associationLifecycle` orchestrator: the orchestration's input and the external events it waits
+ * for. The instance ID is the association ID.
+ */
+export const lifecycleEvents = {
+  poeSubmitted: "PoeSubmitted",
+  customerRefused: "CustomerRefused",
+  customerCancelled: "CustomerCancelled",
+  partnerWithdrew: "PartnerWithdrew",
+} as const;
+
+export const lifecycleInput = z
+  .object({
+    associationId: z.string().min(1),
+    partnerId: z.string().min(1),
+    /** Durations are configuration (ISO 8601 in settings), in milliseconds here. */
+    durations: z
+      .object({ poeDeadlineMs: z.number().int().positive(), refusalWindowMs: z.number().int().positive() })
+      .strict(),
+  })
+  .strict();
+export type LifecycleInput = z.infer<typeof lifecycleInput>;
+
+/** Payload of CustomerRefused / CustomerCancelled / PartnerWithdrew. */
+export const lifecycleSignal = z
+  .object({
+    reason: z.string().min(1).max(4000),
+    /** Where it came from: the consent page, an email reply, the partner API. */
+    via: z.enum(["consent-page", "email-reply", "api"]),
+  })
+  .strict();
+export type LifecycleSignal = z.infer<typeof lifecycleSignal>;
