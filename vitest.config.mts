@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-/** Test tiers: unit (pure, fast) and integration (real Azurite started by globalSetup). */
+/**
+ * Test tiers: unit (pure, fast), orchestrators (histories replayed through the real durable-functions
+ * executor) and integration (real Azurite started by globalSetup).
+ */
 export default defineConfig({
   test: {
     projects: [
@@ -12,9 +15,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: "orchestrators",
+          include: ["test/orchestrators/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/globalSetup.ts"],
+          globalSetup: ["test/integration/globalSetup.ts", "test/integration/buildApp.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,5 +1,9 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { loadSettings, type Settings, type StorageSettings } from "../src/config/settings";
+import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
+import { NonRetriableError } from "../src/domain/errors";
+import { createEmailSender } from "../src/integrations/email/createEmailSender";
+import type { EmailSender } from "../src/integrations/email/emailSender";
 import { createStore, type Store } from "../src/store/store";
 import type { StorageConnection } from "../src/store/tableStore";
 
@@ -10,6 +14,11 @@ import type { StorageConnection } from "../src/store/tableStore";
 export interface Ports {
   settings: Settings;
   store: Store;
+  /** The wall clock, for request handlers and activities (never for orchestrators). */
+  clock: () => Date;
+  emailSender: EmailSender;
+  /** Signed consent links for customer emails. */
+  links: ConsentLinks;
 }
 
 let ports: Ports | undefined;
@@ -17,12 +26,33 @@ let ports: Ports | undefined;
 export function getPorts(): Ports {
   if (!ports) {
     const settings = loadSettings();
+    const clock = () => new Date();
     ports = {
       settings,
       store: createStore(storageConnection(settings.storage), { prefix: settings.tablePrefix }),
+      clock,
+      emailSender: createEmailSender(settings.email),
+      links: consentLinks(settings, clock),
     };
   }
   return ports;
+}
+
+/** Without a signing key no consent link can be made: the email activity fails saying so. */
+function consentLinks(settings: Settings, clock: () => Date): ConsentLinks {
+  const key = settings.consent.signingKey;
+  if (!key)
+    return {
+      consentUrl: () => {
+        throw new NonRetriableError("CONSENT_SIGNING_KEY is not set: consent links cannot be signed");
+      },
+    };
+  return createConsentLinks({
+    key,
+    baseUrl: settings.publicBaseUrl,
+    ttlMs: settings.consent.linkTtlMs,
+    clock,
+  });
 }
 
 function storageConnection(storage: StorageSettings): StorageConnection {

@@ -1,5 +1,14 @@
 /**
  * The app entry (package.json `main`): importing a function's file registers it with the Azure
- * Functions host. Later features add their files here.
+ * Functions host.
  */
 import "./http/health";
+import "./http/api/admin";
+import "./http/api/associations";
+import "./http/api/associationActions";
+import "./http/api/openapi";
+import "./http/consent";
+import "./queues/inboundEmail";
+import "./orchestrators/associationLifecycle";
+import "./activities/setStatus";
+import "./activities/sendConsentEmail";

@@ -8,7 +8,7 @@ export const partner = z
     name: shortText(),
     /** The MPN / PartnerOne location IDs this partner may claim under. */
     partnerLocationIds: z.array(partnerLocationId).min(1).max(50),
-    contactEmail: email,
+    contactEmail: email.optional(),
     /** Where status changes and milestones are posted (HTTPS in production). */
     webhookUrl: z.url().optional(),
     createdAt: z.iso.datetime(),

@@ -1,6 +1,8 @@
+import { ApiKeyRepository } from "./apiKeys";
 import { AssociationRepository } from "./associations";
 import { AuditEventRepository } from "./auditEvents";
 import { ClaimRepository } from "./claims";
+import { DocumentStore } from "./documents";
 import { IdempotencyKeyRepository, type IdempotencyOptions } from "./idempotencyKeys";
 import { IncentiveLedgerRepository } from "./incentiveLedger";
 import { OutboxRepository } from "./outbox";
@@ -19,6 +21,8 @@ export interface Store {
   incentiveLedger: IncentiveLedgerRepository;
   outbox: OutboxRepository;
   idempotencyKeys: IdempotencyKeyRepository;
+  apiKeys: ApiKeyRepository;
+  documents: DocumentStore;
 }
 
 export function createStore(
@@ -36,5 +40,7 @@ export function createStore(
     incentiveLedger: new IncentiveLedgerRepository(tables),
     outbox: new OutboxRepository(tables),
     idempotencyKeys: new IdempotencyKeyRepository(tables, options.idempotency),
+    apiKeys: new ApiKeyRepository(tables),
+    documents: new DocumentStore(connection),
   };
 }

@@ -18,6 +18,7 @@ export const tableNames = [
   "incentives",
   "outbox",
   "idempotencyKeys",
+  "apiKeys",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

@@ -1,0 +1,46 @@
+import type { Association } from "../domain/association";
+import type { AuditEvent } from "../domain/auditEvent";
+
+/**
+ * What the API shows of an association: an allow-list of fields (OWASP API3), never the stored
+ * entity as it is. The request the partner made is echoed under its own names.
+ */
+export function associationView(a: Association, timeline?: readonly AuditEvent[]) {
+  const { request } = a;
+  return {
+    id: a.id,
+    type: request.type,
+    kind: a.kind,
+    status: a.status,
+    customerTenantId: a.customerTenantId,
+    partnerLocationId: request.partnerLocationId,
+    ...("customerDomain" in request && request.customerDomain
+      ? { customerDomain: request.customerDomain }
+      : {}),
+    ...("engagement" in request ? { engagement: request.engagement } : {}),
+    ...("workloads" in request && request.workloads ? { workloads: request.workloads } : {}),
+    ...("subscriptionId" in request && request.subscriptionId
+      ? { subscriptionId: request.subscriptionId }
+      : {}),
+    ...("servicesInScope" in request ? { servicesInScope: request.servicesInScope } : {}),
+    ...("customerContact" in request ? { customerContact: request.customerContact } : {}),
+    ...("partnerContact" in request ? { partnerContact: request.partnerContact } : {}),
+    ...(request.claimName ? { claimName: request.claimName } : {}),
+    units: a.units,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+    statusChangedAt: a.statusChangedAt,
+    ...(timeline ? { timeline: timeline.map(timelineEntry) } : {}),
+  };
+}
+
+function timelineEntry(e: AuditEvent) {
+  return {
+    at: e.at,
+    kind: e.kind,
+    actor: e.actor,
+    reason: e.reason,
+    ...(e.from ? { from: e.from } : {}),
+    ...(e.to ? { to: e.to } : {}),
+  };
+}

@@ -1,0 +1,195 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { z } from "zod";
+import { apiKeyFrom, hashApiKey } from "../auth/apiKeys";
+import { ValidationError } from "../domain/errors";
+import type { Store } from "../store/store";
+import { problem, problemFor } from "./problem";
+
+/**
+ * The pipeline every `/api/v1` partner endpoint runs through: authentication (the partner is the
+ * caller, never a field of the body), the body read with a size limit, `Idempotency-Key` for every
+ * POST, and errors as RFC 9457 problems. A handler sees only the calling partner's ID.
+ */
+export interface PartnerCall {
+  request: HttpRequest;
+  context: InvocationContext;
+  partnerId: string;
+  /** The request body as text ("" when none). */
+  body: string;
+}
+
+export interface EndpointPorts {
+  store: Store;
+  clock: () => Date;
+  settings: { adminApiKey: string | undefined };
+}
+
+/** Who is calling: a partner ID, or undefined when the credentials open nothing. */
+type Authenticate = (request: HttpRequest, ports: EndpointPorts) => Promise<string | undefined>;
+
+/** The identity administrative calls act as (its Idempotency-Keys live apart from every partner's). */
+export const adminPrincipal = "admin";
+
+/** Proofs of execution carry documents up to 10 MiB, base64: 14 MiB of JSON is the ceiling. */
+const maxBodyBytes = 15 * 1024 * 1024;
+
+export function partnerEndpoint(
+  getPorts: () => EndpointPorts,
+  handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+) {
+  return endpoint(getPorts, partnerAuth, handler);
+}
+
+/** `/api/v1/admin/*`: `Authorization: ApiKey <ADMIN_API_KEY>`; closed when the setting is absent. */
+export function adminEndpoint(
+  getPorts: () => EndpointPorts,
+  handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+) {
+  return endpoint(getPorts, adminAuth, handler);
+}
+
+function endpoint(
+  getPorts: () => EndpointPorts,
+  authenticate: Authenticate,
+  handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const ports = getPorts();
+      const partnerId = await authenticate(request, ports);
+      if (!partnerId) return unauthorized();
+      const body = await readBody(request);
+      if (body === undefined)
+        return problem(413, "Payload too large", `bodies are limited to ${maxBodyBytes} bytes`);
+      const call = { request, context, partnerId, body };
+      if (request.method !== "POST") return await handler(call);
+      return await idempotent(ports, call, handler);
+    } catch (err) {
+      return failed(context, err);
+    }
+  };
+}
+
+/** Parses a JSON body with a zod schema; every offending field is named (`ValidationError`). */
+export function parseBody<S extends z.ZodType>(schema: S, body: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = body === "" ? undefined : JSON.parse(body);
+  } catch {
+    throw new ValidationError([{ path: "", message: "the body is not valid JSON" }]);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: issueMessage(i) })),
+    );
+  return parsed.data;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown field(s): ${issue.keys.join(", ")}`;
+  return issue.message;
+}
+
+async function partnerAuth(request: HttpRequest, ports: EndpointPorts): Promise<string | undefined> {
+  const key = apiKeyFrom(request.headers.get("authorization"));
+  if (!key) return undefined;
+  return ports.store.apiKeys.partnerFor(hashApiKey(key));
+}
+
+function adminAuth(request: HttpRequest, ports: EndpointPorts): Promise<string | undefined> {
+  const key = apiKeyFrom(request.headers.get("authorization"));
+  const expected = ports.settings.adminApiKey;
+  if (!key || !expected) return Promise.resolve(undefined);
+  // Hashes have equal length, so the comparison takes the same time whatever the key.
+  const same = timingSafeEqual(Buffer.from(hashApiKey(key), "hex"), Buffer.from(hashApiKey(expected), "hex"));
+  return Promise.resolve(same ? adminPrincipal : undefined);
+}
+
+function unauthorized(): HttpResponseInit {
+  const response = problem(401, "Unauthorized", "send Authorization: ApiKey <your partner API key>");
+  return {
+    ...response,
+    headers: { ...(response.headers as Record<string, string>), "www-authenticate": "ApiKey" },
+  };
+}
+
+/**
+ * Idempotency-Key (IETF httpapi draft): missing → 400; same key and body → the stored response;
+ * same key, other body → 422; same key while the first request runs → 409. Keys are per partner.
+ * Responses below 500 are stored; a 5xx or a crash forgets the key so the client may retry.
+ */
+async function idempotent(
+  ports: EndpointPorts,
+  call: PartnerCall,
+  handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  const key = call.request.headers.get("idempotency-key");
+  if (!key || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))
+    return problem(
+      400,
+      "Idempotency-Key required",
+      "every POST needs an Idempotency-Key header (1-255 visible ASCII characters)",
+      {
+        errors: [{ path: "header:Idempotency-Key", message: "is required" }],
+      },
+    );
+  const hash = createHash("sha256")
+    .update(`${call.request.method} ${new URL(call.request.url).pathname}\n${call.body}`)
+    .digest("hex");
+  const keys = ports.store.idempotencyKeys;
+  const started = await keys.begin(call.partnerId, key, hash, ports.clock());
+  switch (started.outcome) {
+    case "mismatch":
+      return problem(422, "Idempotency-Key reused", "this key was used with a different request");
+    case "in-flight":
+      return problem(
+        409,
+        "Request in progress",
+        "a request with this Idempotency-Key is still being processed",
+      );
+    case "replay":
+      return {
+        status: started.response.status,
+        headers: { ...started.response.headers, "idempotent-replayed": "true" },
+        body: started.response.body,
+      };
+  }
+  let response: HttpResponseInit;
+  try {
+    response = await handler(call);
+  } catch (err) {
+    response = failed(call.context, err);
+  }
+  const stored = storable(response);
+  if ((response.status ?? 200) >= 500) await keys.abandon(call.partnerId, key, started.etag);
+  else await keys.complete(call.partnerId, key, started.etag, stored);
+  return { status: stored.status, headers: stored.headers, body: stored.body };
+}
+
+function storable(response: HttpResponseInit) {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries((response.headers as Record<string, string> | undefined) ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  let body = "";
+  if (response.jsonBody !== undefined) {
+    body = JSON.stringify(response.jsonBody);
+    headers["content-type"] ??= "application/json";
+  } else if (typeof response.body === "string") body = response.body;
+  return { status: response.status ?? 200, headers, body };
+}
+
+function failed(context: InvocationContext, err: unknown): HttpResponseInit {
+  const response = problemFor(err);
+  if ((response.status ?? 500) >= 500)
+    context.error("request failed", err instanceof Error ? err.stack : String(err));
+  return response;
+}
+
+async function readBody(request: HttpRequest): Promise<string | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > maxBodyBytes) return undefined;
+  const bytes = Buffer.from(await request.arrayBuffer());
+  return bytes.byteLength > maxBodyBytes ? undefined : bytes.toString("utf8");
+}

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { StorageConnection } from "./tableStore";
+
+/**
+ * Proof-of-execution documents in blob storage: container `poe-documents`, one blob per document
+ * named by partner, association and content hash, so uploading the same document again (a
+ * retried request) writes the same blob.
+ */
+export interface StoredDocument {
+  blobName: string;
+  sha256: string;
+  bytes: number;
+}
+
+export class DocumentStore {
+  private container: Promise<ContainerClient> | undefined;
+
+  constructor(
+    private readonly connection: StorageConnection,
+    private readonly containerName = "poe-documents",
+  ) {}
+
+  async put(
+    partnerId: string,
+    associationId: string,
+    fileName: string,
+    content: Buffer,
+  ): Promise<StoredDocument> {
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    const blobName = `${partnerId}/${associationId}/${sha256}`;
+    const container = await this.client();
+    await container.getBlockBlobClient(blobName).uploadData(content, {
+      blobHTTPHeaders: {
+        blobContentType: contentTypeOf(fileName),
+        blobContentDisposition: `attachment; filename="${safeName(fileName)}"`,
+      },
+      metadata: { partnerid: partnerId, associationid: associationId },
+    });
+    return { blobName, sha256, bytes: content.byteLength };
+  }
+
+  async read(blobName: string): Promise<Buffer> {
+    const container = await this.client();
+    return container.getBlockBlobClient(blobName).downloadToBuffer();
+  }
+
+  private client(): Promise<ContainerClient> {
+    this.container ??= (async () => {
+      const service =
+        typeof this.connection === "string"
+          ? BlobServiceClient.fromConnectionString(this.connection)
+          : new BlobServiceClient(
+              this.connection.tableEndpoint.replace(".table.", ".blob."),
+              this.connection.credential,
+            );
+      const container = service.getContainerClient(this.containerName);
+      await container.createIfNotExists();
+      return container;
+    })();
+    return this.container;
+  }
+}
+
+function contentTypeOf(fileName: string): string {
+  const ext = fileName.toLowerCase().split(".").pop();
+  const types: Record<string, string> = {
+    pdf: "application/pdf",
+    png: "image/png",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  };
+  return (ext && types[ext]) ?? "application/octet-stream";
+}
+
+function safeName(fileName: string): string {
+  return fileName.replace(/["\\\r\n]/g, "_");
+}

@@ -1,0 +1,69 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { inject } from "vitest";
+import { startHost, type RunningHost } from "../../src/devhost/host";
+
+/** The real app on the local host, with lifecycle durations in seconds and its own tables. */
+export interface AppUnderTest {
+  host: RunningHost;
+  url: string;
+  adminKey: string;
+  /** Onboards a partner; returns its ID and API key. */
+  partner(name?: string): Promise<{ partnerId: string; apiKey: string; locationId: string }>;
+  call(
+    apiKey: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+}
+
+export async function startApp(settings: Record<string, string> = {}): Promise<AppUnderTest> {
+  const adminKey = randomBytes(24).toString("base64url");
+  Object.assign(process.env, {
+    TABLE_PREFIX: `app${randomBytes(4).toString("hex")}`,
+    ADMIN_API_KEY: adminKey,
+    CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    LIFECYCLE_POE_DEADLINE: "PT6S",
+    LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+    ...settings,
+  });
+  const host = await startHost({
+    appDir: ".",
+    port: 0,
+    connection: inject("storageConnectionString"),
+    logger: { info: () => undefined, error: (line) => console.error(line) },
+  });
+  process.env["PUBLIC_BASE_URL"] = host.url;
+  const call = (
+    apiKey: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    fetch(`${host.url}${path}`, {
+      method,
+      headers: {
+        authorization: `ApiKey ${apiKey}`,
+        ...(method === "POST" ? { "idempotency-key": randomUUID(), "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+  return {
+    host,
+    url: host.url,
+    adminKey,
+    call,
+    async partner(name = "Fabrikam Consulting") {
+      const locationId = String(4_000_000 + Math.floor(Math.random() * 999_999));
+      const response = await call(adminKey, "POST", "/api/v1/admin/partners", {
+        name,
+        partnerLocationId: locationId,
+      });
+      if (response.status !== 201) throw new Error(`partner: ${response.status} ${await response.text()}`);
+      return { ...((await response.json()) as { partnerId: string; apiKey: string }), locationId };
+    },
+  };
+}
