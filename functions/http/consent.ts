@@ -3,7 +3,7 @@ import * as df from "durable-functions";
 import { verifyConsentToken, type ConsentTokenResult } from "../../src/auth/consentToken";
 import type { Association } from "../../src/domain/association";
 import { NotFoundError } from "../../src/domain/errors";
-import { lifecycleEvents, lifecycleSignal, type LifecycleSignal } from "../../src/domain/lifecycle";
+import { lifecycleEvents, lifecycleSignal } from "../../src/domain/lifecycle";
 import {
   claimView,
   consentActionInput,
@@ -18,6 +18,7 @@ import {
 } from "../../src/http/consentPage";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
+import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
 
 export const consentPageShowName = "consentPageShow";
 export const consentPageActName = "consentPageAct";
@@ -34,14 +35,6 @@ export const consentPageActName = "consentPageAct";
  * `<association>|<action>`) records that it was raised, and an association already rejected or
  * over gets the "already recorded" page without a new event.
  */
-
-/** Raises an external event on the orchestration whose instance ID is `associationId`. */
-export type RaiseLifecycleEvent = (
-  associationId: string,
-  eventName: string,
-  payload: LifecycleSignal,
-  context: InvocationContext,
-) => Promise<void>;
 
 export interface ConsentPorts {
   store: Store;
@@ -236,9 +229,6 @@ function htmlError(kind: ErrorPageKind, detail?: string): HttpResponseInit {
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-const raiseThroughDurableClient: RaiseLifecycleEvent = (associationId, eventName, payload, context) =>
-  df.getClient(context).raiseEvent(associationId, eventName, payload);
 
 const handlers = createConsentHandlers(() => {
   const { store, settings, clock } = getPorts();

@@ -3,7 +3,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { verifyConsentToken } from "../../src/auth/consentToken";
 import { NonRetriableError } from "../../src/domain/errors";
-import { lifecycleEvents, lifecycleSignal, type LifecycleSignal } from "../../src/domain/lifecycle";
+import { lifecycleEvents, lifecycleSignal } from "../../src/domain/lifecycle";
 import { resolveCustomerAction, type CustomerAction } from "../../src/http/consentPage";
 import {
   inboundEmailMessage,
@@ -13,6 +13,7 @@ import {
 } from "../../src/integrations/email/inboundReply";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
+import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
 
 export const inboundEmailName = "inboundEmail";
 export const inboundEmailQueue = "inbound-email";
@@ -30,13 +31,6 @@ export const inboundEmailQueue = "inbound-email";
  * `maxDequeueCount` times (host.json), then moves it to `inbound-email-poison` for an operator.
  * Storage or Durable failures throw plain errors, so the host's retries take care of them.
  */
-
-export type RaiseLifecycleEvent = (
-  associationId: string,
-  eventName: string,
-  payload: LifecycleSignal,
-  context: InvocationContext,
-) => Promise<void>;
 
 export interface InboundEmailPorts {
   store: Store;
@@ -154,9 +148,6 @@ function hashOf(message: InboundEmailMessage): string {
   const { from, to, subject, text } = message;
   return createHash("sha256").update(JSON.stringify({ from, to, subject, text })).digest("hex");
 }
-
-const raiseThroughDurableClient: RaiseLifecycleEvent = (associationId, eventName, payload, context) =>
-  df.getClient(context).raiseEvent(associationId, eventName, payload);
 
 app.storageQueue(inboundEmailName, {
   queueName: inboundEmailQueue,

@@ -1,4 +1,4 @@
-import { app, type InvocationContext } from "@azure/functions";
+import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import type { Association } from "../../../src/domain/association";
 import { associationTypes } from "../../../src/domain/associationTypes";
@@ -18,14 +18,7 @@ import { associationView } from "../../../src/http/associationView";
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import { unprocessable } from "../../../src/http/problem";
 import { getPorts, type Ports } from "../../composition";
-
-/** Raises an event on an association's lifecycle orchestration (instance ID = association ID). */
-export type RaiseLifecycleEvent = (
-  context: InvocationContext,
-  associationId: string,
-  event: string,
-  payload: unknown,
-) => Promise<void>;
+import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../../raiseLifecycleEvent";
 
 /**
  * `POST /api/v1/associations/{id}/poe`: checks the proof of execution as Microsoft's reviewers
@@ -78,7 +71,7 @@ export function submitPoeHandler(ports: () => Ports, raise: RaiseLifecycleEvent)
         signedDate: poe.signedDate,
       },
     });
-    await raise(call.context, association.id, lifecycleEvents.poeSubmitted, { document: document.blobName });
+    await raise(association.id, lifecycleEvents.poeSubmitted, { document: document.blobName }, call.context);
     return { status: 202, jsonBody: { ...associationView(association), status: "Submitted" } };
   });
 }
@@ -94,7 +87,7 @@ export function withdrawHandler(ports: () => Ports, raise: RaiseLifecycleEvent) 
     if (isTerminal(association.status))
       throw new ConflictError(`the association is already ${association.status}`);
     const signal: LifecycleSignal = { reason, via: "api" };
-    await raise(call.context, association.id, lifecycleEvents.partnerWithdrew, signal);
+    await raise(association.id, lifecycleEvents.partnerWithdrew, signal, call.context);
     return { status: 202, jsonBody: { ...associationView(association), status: "RejectedFinal" } };
   });
 }
@@ -165,12 +158,15 @@ function claimOf(association: Association) {
   };
 }
 
-const raiseWithDurableClient: RaiseLifecycleEvent = async (context, associationId, event, payload) => {
-  const client = df.getClient(context);
-  const status = await client.getStatus(associationId).catch(() => undefined);
+/** Partner actions need a running workflow: a finished one answers 409 instead of an event nobody reads. */
+const raiseWhileRunning: RaiseLifecycleEvent = async (associationId, event, payload, context) => {
+  const status = await df
+    .getClient(context)
+    .getStatus(associationId)
+    .catch(() => undefined);
   if (!status || ["Completed", "Failed", "Terminated"].includes(String(status.runtimeStatus)))
     throw new ConflictError("the association's workflow is not running");
-  await client.raiseEvent(associationId, event, payload);
+  await raiseThroughDurableClient(associationId, event, payload, context);
 };
 
 const durable = { extraInputs: [df.input.durableClient()] };
@@ -180,7 +176,7 @@ app.http("submitPoe", {
   methods: ["POST"],
   authLevel: "anonymous",
   ...durable,
-  handler: submitPoeHandler(getPorts, raiseWithDurableClient),
+  handler: submitPoeHandler(getPorts, raiseWhileRunning),
 });
 
 app.http("withdrawAssociation", {
@@ -188,7 +184,7 @@ app.http("withdrawAssociation", {
   methods: ["POST"],
   authLevel: "anonymous",
   ...durable,
-  handler: withdrawHandler(getPorts, raiseWithDurableClient),
+  handler: withdrawHandler(getPorts, raiseWhileRunning),
 });
 
 app.http("disputeAssociation", {

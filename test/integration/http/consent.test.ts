@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createConsentHandlers, type RaiseLifecycleEvent } from "../../../functions/http/consent";
+import { createConsentHandlers } from "../../../functions/http/consent";
+import type { RaiseLifecycleEvent } from "../../../functions/raiseLifecycleEvent";
 import { createConsentToken } from "../../../src/auth/consentToken";
 import type { Association } from "../../../src/domain/association";
-import type { LifecycleSignal } from "../../../src/domain/lifecycle";
+import { lifecycleSignal, type LifecycleSignal } from "../../../src/domain/lifecycle";
 import type { AssociationStatus } from "../../../src/domain/status";
 import type { Store } from "../../../src/store/store";
 import { draftAssociation } from "../../support/builders";
@@ -42,7 +43,7 @@ async function setup(status: AssociationStatus, options: { failRaise?: number; s
   let failures = options.failRaise ?? 0;
   const raise: RaiseLifecycleEvent = (associationId, eventName, payload) => {
     if (failures-- > 0) return Promise.reject(new Error("durable client: 503 from the task hub"));
-    raised.push({ associationId, eventName, payload });
+    raised.push({ associationId, eventName, payload: lifecycleSignal.parse(payload) });
     return Promise.resolve();
   };
   const handlers = createConsentHandlers(() => ({

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { InvocationContext } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createInboundEmailHandler, type RaiseLifecycleEvent } from "../../../functions/queues/inboundEmail";
+import { createInboundEmailHandler } from "../../../functions/queues/inboundEmail";
+import type { RaiseLifecycleEvent } from "../../../functions/raiseLifecycleEvent";
 import { createConsentToken } from "../../../src/auth/consentToken";
 import { NonRetriableError } from "../../../src/domain/errors";
-import type { LifecycleSignal } from "../../../src/domain/lifecycle";
+import { lifecycleSignal, type LifecycleSignal } from "../../../src/domain/lifecycle";
 import type { AssociationStatus } from "../../../src/domain/status";
 import type { Store } from "../../../src/store/store";
 import { draftAssociation } from "../../support/builders";
@@ -26,7 +27,7 @@ async function setup(status: AssociationStatus, options: { failRaise?: number } 
   let failures = options.failRaise ?? 0;
   const raise: RaiseLifecycleEvent = (associationId, eventName, payload) => {
     if (failures-- > 0) return Promise.reject(new Error("durable client: 503 from the task hub"));
-    raised.push({ associationId, eventName, payload });
+    raised.push({ associationId, eventName, payload: lifecycleSignal.parse(payload) });
     return Promise.resolve();
   };
   const handler = createInboundEmailHandler(() => ({ store, signingKey: key, raise, now: () => now }));
