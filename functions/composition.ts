@@ -1,9 +1,11 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { loadSettings, type Settings, type StorageSettings } from "../src/config/settings";
 import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
+import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId";
 import { NonRetriableError } from "../src/domain/errors";
 import { createEmailSender } from "../src/integrations/email/createEmailSender";
 import type { EmailSender } from "../src/integrations/email/emailSender";
+import { createWebhookQueue, type WebhookQueue } from "../src/integrations/webhooks/webhookQueue";
 import { createStore, type Store } from "../src/store/store";
 import type { StorageConnection } from "../src/store/tableStore";
 
@@ -19,6 +21,10 @@ export interface Ports {
   emailSender: EmailSender;
   /** Signed consent links for customer emails. */
   links: ConsentLinks;
+  /** Partner identity from Entra ID access tokens, when configured (beside API keys). */
+  entraId: EntraIdVerifier | undefined;
+  /** Status changes on their way to partners' webhooks (queue `partner-webhooks`). */
+  webhookQueue: WebhookQueue;
 }
 
 let ports: Ports | undefined;
@@ -33,6 +39,14 @@ export function getPorts(): Ports {
       clock,
       emailSender: createEmailSender(settings.email),
       links: consentLinks(settings, clock),
+      webhookQueue: createWebhookQueue(storageConnection(settings.storage), settings.queues.partnerWebhooks),
+      entraId: settings.entraId
+        ? createEntraIdVerifier({
+            ...settings.entraId,
+            // Only the reason and jose's error code: never token content.
+            onRejected: (rejection) => console.warn("entra id token rejected", rejection),
+          })
+        : undefined,
     };
   }
   return ports;

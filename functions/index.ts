@@ -9,6 +9,8 @@ import "./http/api/associationActions";
 import "./http/api/openapi";
 import "./http/consent";
 import "./queues/inboundEmail";
+import "./http/api/webhook";
+import "./queues/partnerWebhooks";
 import "./orchestrators/associationLifecycle";
 import "./activities/setStatus";
 import "./activities/sendConsentEmail";

@@ -182,6 +182,7 @@ df.app.activity(sendConsentEmailName, {
       sender: ports.emailSender,
       links: ports.links,
       from: ports.settings.email.from,
+      replyTo: ports.settings.email.replyTo,
     })(input);
   },
 });

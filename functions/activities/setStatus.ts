@@ -6,6 +6,11 @@ import { NonRetriableError, NotFoundError, ValidationError } from "../../src/dom
 import { longText } from "../../src/domain/schemas/primitives";
 import { actor, associationStatus, type AssociationStatus } from "../../src/domain/status";
 import { IllegalTransitionError, holdsUnit, transition } from "../../src/domain/statusMachine";
+import {
+  statusChangedType,
+  type WebhookEvent,
+  type WebhookQueue,
+} from "../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
 
@@ -30,6 +35,8 @@ export type SetStatusInput = z.infer<typeof setStatusInput>;
 
 export interface SetStatusPorts {
   store: Pick<Store, "associations" | "auditEvents" | "claims">;
+  /** Where each change goes to be POSTed to the partner; absent = no webhooks (the activity alone, in tests). */
+  webhooks?: WebhookQueue;
 }
 
 /**
@@ -38,20 +45,26 @@ export interface SetStatusPorts {
  *    `lastChangeId`, so a retry after a crash finds the change already applied;
  * 2. the timeline gets the `status-changed` event whose eventId is the changeId (append is
  *    idempotent); a retry that finds the move applied but no event rebuilds `from` from the timeline;
- * 3. a status that no longer holds the unit releases the association's claims (idempotent too).
+ * 3. the change is enqueued for the partner's webhook (`partner-webhooks`, eventId = changeId);
+ * 4. a status that no longer holds the unit releases the association's claims (idempotent too).
  * A change whose event is already on the timeline is finished: nothing is written again, even if
- * the association moved on since (a late duplicate of an old call).
+ * the association moved on since (a late duplicate of an old call); only its webhook message is
+ * enqueued again, since a crash may have come between the append and the enqueue. Webhooks are at
+ * least once: partners drop repeats by eventId.
  *
  * Returns the status the change moved to. An illegal move, a bad input or a missing association
  * cannot succeed on retry: they are thrown as NonRetriableError naming the problem.
  */
-export function createSetStatus({ store }: SetStatusPorts) {
+export function createSetStatus({ store, webhooks }: SetStatusPorts) {
   return async (raw: unknown): Promise<AssociationStatus> => {
     const input = parseInput(raw);
     const timeline = await nonRetriable(() =>
       store.auditEvents.timeline(input.partnerId, input.associationId),
     );
-    if (timeline.some((e) => e.eventId === input.changeId)) {
+    const recorded = timeline.findIndex((e) => e.eventId === input.changeId);
+    if (recorded >= 0) {
+      const from = timeline[recorded]?.from ?? previousStatus(timeline.slice(0, recorded));
+      await webhooks?.enqueue(webhookEventOf(input, from));
       const association = await nonRetriable(() =>
         store.associations.get(input.partnerId, input.associationId),
       );
@@ -77,7 +90,9 @@ export function createSetStatus({ store }: SetStatusPorts) {
       }),
     );
 
-    await store.auditEvents.append(auditEventOf(input, move.from ?? previousStatus(timeline)));
+    const from = move.from ?? previousStatus(timeline);
+    await store.auditEvents.append(auditEventOf(input, from));
+    await webhooks?.enqueue(webhookEventOf(input, from));
     await releaseIfFree(store, updated.value);
     return input.to;
   };
@@ -129,6 +144,21 @@ function auditEventOf(input: SetStatusInput, from: AssociationStatus): AuditEven
   };
 }
 
+/** The change as the partner's webhook receives it; its eventId is the change's, like the audit event's. */
+function webhookEventOf(input: SetStatusInput, from: AssociationStatus): WebhookEvent {
+  return {
+    eventId: input.changeId,
+    partnerId: input.partnerId,
+    associationId: input.associationId,
+    type: statusChangedType,
+    from,
+    to: input.to,
+    actor: input.actor,
+    reason: input.reason,
+    at: input.at,
+  };
+}
+
 /**
  * Frees the association's units when its *current* status no longer holds them: a late duplicate
  * of an old change must not free units a later status (a dispute) claimed again.
@@ -139,5 +169,8 @@ async function releaseIfFree(store: SetStatusPorts["store"], association: Associ
 }
 
 df.app.activity(setStatusName, {
-  handler: (input: unknown) => createSetStatus({ store: getPorts().store })(input),
+  handler: (input: unknown) => {
+    const { store, webhookQueue } = getPorts();
+    return createSetStatus({ store, webhooks: webhookQueue })(input);
+  },
 });

@@ -16,7 +16,8 @@ import { getPorts } from "../composition";
 import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
 
 export const inboundEmailName = "inboundEmail";
-export const inboundEmailQueue = "inbound-email";
+/** The queue name is an app setting (`%INBOUND_EMAIL_QUEUE%`, "inbound-email" in the example settings). */
+export const inboundEmailQueue = "%INBOUND_EMAIL_QUEUE%";
 
 /**
  * Customer replies to the consent email (queue `inbound-email`, JSON `{messageId, from, to, subject,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isoDurationMs } from "../domain/durations";
 import { ValidationError, type FieldIssue } from "../domain/errors";
+import { partner } from "../domain/partner";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
 
 /**
@@ -18,6 +19,56 @@ const isoDuration = z.string().transform((text, ctx) => {
     });
     return z.NEVER;
   }
+});
+
+/** Hosts a plain-http key set may live on: a fake issuer in tests, never a real one. */
+const loopbackHosts = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/** A JWKS address: https, or http on a loopback host only. */
+const jwksUri = z.url().refine((text) => {
+  if (!URL.canParse(text)) return true; // z.url() has named it already
+  const url = new URL(text);
+  return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+}, "must be an https URL (plain http only on 127.0.0.1, [::1] or localhost)");
+
+/** `{"<tenant ID GUID>": "<partner ID>", …}`: the tenants whose Entra ID tokens open the partner API. */
+const tenantPartnersMap = z.record(z.guid(), partner.shape.id);
+
+const tenantPartners = z.string().transform((text, ctx) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be a JSON object such as {"<tenant ID>": "<partner ID>"}',
+    });
+    return z.NEVER;
+  }
+  const parsed = tenantPartnersMap.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = issue.path.length ? `${issue.path.map(String).join(".")}: ` : "";
+      const what = issue.code === "invalid_key" ? "is not a tenant ID (GUID)" : issue.message;
+      ctx.addIssue({
+        code: "custom",
+        message: `must map tenant IDs (GUIDs) to partner IDs: ${where}${what}`,
+      });
+    }
+    return z.NEVER;
+  }
+  const entries = Object.entries(parsed.data).map(
+    ([tid, partnerId]) => [tid.toLowerCase(), partnerId] as const,
+  );
+  if (entries.length === 0) {
+    ctx.addIssue({ code: "custom", message: "must map at least one tenant ID to a partner ID" });
+    return z.NEVER;
+  }
+  if (new Set(entries.map(([tid]) => tid)).size !== entries.length) {
+    ctx.addIssue({ code: "custom", message: "names a tenant ID twice (tenant IDs are case-insensitive)" });
+    return z.NEVER;
+  }
+  return Object.fromEntries(entries);
 });
 
 const environment = z.object({
@@ -50,13 +101,36 @@ const environment = z.object({
   /** Where customers and partners reach this service (links in emails). */
   PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:7071"),
   EMAIL_TRANSPORT: z.enum(["outbox", "smtp", "acs"]).default("outbox"),
+  /** Reply-To of customer emails: the address whose replies reach the inbound-email queue. */
+  EMAIL_REPLY_TO: z.email().optional(),
+  /** Queue names (also read by the queue triggers as %settings%). */
+  INBOUND_EMAIL_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
+    .default("inbound-email"),
+  PARTNER_WEBHOOKS_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
+    .default("partner-webhooks"),
   EMAIL_FROM: z.email().default("no-reply@partner-of-record.local"),
   SMTP_HOST: z.string().optional(),
   SMTP_PORT: z.coerce.number().int().min(1).max(65_535).default(587),
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
   ACS_CONNECTION_STRING: z.string().optional(),
+  /** Entra ID access tokens for the partner API (beside API keys); absent = API keys only. */
+  ENTRA_ISSUER: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  ENTRA_AUDIENCE: z.string().min(1).optional(),
+  ENTRA_JWKS_URI: jwksUri.optional(),
+  ENTRA_TENANT_PARTNERS: tenantPartners.optional(),
+  ENTRA_REQUIRED_SCOPE: z
+    .string()
+    .regex(/^\S+$/, "must be one scope or app role name, without spaces")
+    .optional(),
 });
+
+/** Set together with ENTRA_ISSUER, never without it. */
+const entraIdCompanions = ["ENTRA_AUDIENCE", "ENTRA_JWKS_URI", "ENTRA_TENANT_PARTNERS"] as const;
 
 /** Where state lives: a connection string, or an endpoint reached with the app's Entra ID identity. */
 export type StorageSettings =
@@ -74,9 +148,21 @@ export interface Settings {
   adminApiKey: string | undefined;
   publicBaseUrl: string;
   email: EmailSettings;
+  queues: { inboundEmail: string; partnerWebhooks: string };
+  /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
+  entraId: EntraIdSettings | undefined;
 }
 
-export type EmailSettings = { from: string } & (
+export interface EntraIdSettings {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  /** Tenant ID (lower-case GUID) → partner ID. */
+  tenantPartners: Record<string, string>;
+  requiredScope: string | undefined;
+}
+
+export type EmailSettings = { from: string; replyTo?: string | undefined } & (
   | { transport: "outbox" }
   | { transport: "smtp"; host: string; port: number; user: string | undefined; password: string | undefined }
   | { transport: "acs"; connectionString: string }
@@ -100,6 +186,15 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     issues.push({ path: "SMTP_HOST", message: "is required when EMAIL_TRANSPORT is smtp" });
   if (env["EMAIL_TRANSPORT"] === "acs" && !env["ACS_CONNECTION_STRING"])
     issues.push({ path: "ACS_CONNECTION_STRING", message: "is required when EMAIL_TRANSPORT is acs" });
+  if (env["ENTRA_ISSUER"] !== undefined) {
+    for (const name of entraIdCompanions)
+      if (env[name] === undefined)
+        issues.push({ path: name, message: "is required when ENTRA_ISSUER is set" });
+  } else {
+    const stray = [...entraIdCompanions, "ENTRA_REQUIRED_SCOPE"].filter((name) => env[name] !== undefined);
+    if (stray.length > 0)
+      issues.push({ path: "ENTRA_ISSUER", message: `is required when ${stray.join(", ")} is set` });
+  }
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const values = parsed.data;
   return {
@@ -116,15 +211,32 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     adminApiKey: values.ADMIN_API_KEY,
     publicBaseUrl: values.PUBLIC_BASE_URL.replace(/\/+$/, ""),
     email: emailSettings(values),
+    queues: { inboundEmail: values.INBOUND_EMAIL_QUEUE, partnerWebhooks: values.PARTNER_WEBHOOKS_QUEUE },
+    entraId: entraIdSettings(values),
+  };
+}
+
+/** Complete when ENTRA_ISSUER is set (loadSettings has named any missing companion). */
+function entraIdSettings(values: z.infer<typeof environment>): EntraIdSettings | undefined {
+  const { ENTRA_ISSUER, ENTRA_AUDIENCE, ENTRA_JWKS_URI, ENTRA_TENANT_PARTNERS } = values;
+  if (!ENTRA_ISSUER || !ENTRA_AUDIENCE || !ENTRA_JWKS_URI || !ENTRA_TENANT_PARTNERS) return undefined;
+  return {
+    issuer: ENTRA_ISSUER,
+    audience: ENTRA_AUDIENCE,
+    jwksUri: ENTRA_JWKS_URI,
+    tenantPartners: ENTRA_TENANT_PARTNERS,
+    requiredScope: values.ENTRA_REQUIRED_SCOPE,
   };
 }
 
 function emailSettings(values: z.infer<typeof environment>): EmailSettings {
   const from = values.EMAIL_FROM;
+  const replyTo = values.EMAIL_REPLY_TO;
   switch (values.EMAIL_TRANSPORT) {
     case "smtp":
       return {
         from,
+        replyTo,
         transport: "smtp",
         host: values.SMTP_HOST ?? "",
         port: values.SMTP_PORT,
@@ -132,9 +244,9 @@ function emailSettings(values: z.infer<typeof environment>): EmailSettings {
         password: values.SMTP_PASSWORD,
       };
     case "acs":
-      return { from, transport: "acs", connectionString: values.ACS_CONNECTION_STRING ?? "" };
+      return { from, replyTo, transport: "acs", connectionString: values.ACS_CONNECTION_STRING ?? "" };
     default:
-      return { from, transport: "outbox" };
+      return { from, replyTo, transport: "outbox" };
   }
 }
 

@@ -65,9 +65,12 @@ const hostJson = z.looseObject({
     .optional(),
 });
 
-export async function readHostConfig(appDir: string): Promise<HostConfig> {
-  const raw = await readJson(path.join(appDir, "host.json"));
-  const parsed = hostJson.safeParse(raw ?? {});
+export async function readHostConfig(
+  appDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HostConfig> {
+  const raw = withSettingOverrides((await readJson(path.join(appDir, "host.json"))) ?? {}, env);
+  const parsed = hostJson.safeParse(raw);
   if (!parsed.success)
     throw new Error(
       `host.json: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
@@ -87,6 +90,32 @@ export async function readHostConfig(appDir: string): Promise<HostConfig> {
     },
     durable: { hubName: extensions?.durableTask?.hubName ?? "TestHubName" },
   };
+}
+
+/**
+ * App settings named `AzureFunctionsJobHost__<path>` override host.json values, as in the Functions
+ * host (`AzureFunctionsJobHost__extensions__queues__visibilityTimeout=00:00:05`). Numbers and
+ * booleans are read as such; everything else stays text.
+ */
+export function withSettingOverrides(hostJson: unknown, env: NodeJS.ProcessEnv): unknown {
+  const root = structuredClone(typeof hostJson === "object" && hostJson !== null ? hostJson : {}) as Record<
+    string,
+    unknown
+  >;
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^AzureFunctionsJobHost__(.+)$/i.exec(name);
+    if (!match?.[1] || value === undefined) continue;
+    const keys = match[1].split("__");
+    let node = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      node = (node[key] = typeof next === "object" && next !== null ? next : {}) as Record<string, unknown>;
+    }
+    node[keys.at(-1) as string] = /^(?:-?\d+(?:\.\d+)?|true|false)$/.test(value)
+      ? (JSON.parse(value) as unknown)
+      : value;
+  }
+  return root;
 }
 
 /**

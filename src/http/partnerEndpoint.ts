@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { apiKeyFrom, hashApiKey } from "../auth/apiKeys";
+import { bearerTokenFrom } from "../auth/entraId";
 import { ValidationError } from "../domain/errors";
 import type { Store } from "../store/store";
 import { problem, problemFor } from "./problem";
@@ -23,6 +24,8 @@ export interface EndpointPorts {
   store: Store;
   clock: () => Date;
   settings: { adminApiKey: string | undefined };
+  /** Entra ID access tokens (`Authorization: Bearer`); absent = partners authenticate with API keys only. */
+  entraId?: { partnerFor(token: string): Promise<string | undefined> } | undefined;
 }
 
 /** Who is calling: a partner ID, or undefined when the credentials open nothing. */
@@ -93,7 +96,10 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 async function partnerAuth(request: HttpRequest, ports: EndpointPorts): Promise<string | undefined> {
-  const key = apiKeyFrom(request.headers.get("authorization"));
+  const authorization = request.headers.get("authorization");
+  const token = bearerTokenFrom(authorization);
+  if (token !== undefined) return ports.entraId ? ports.entraId.partnerFor(token) : undefined;
+  const key = apiKeyFrom(authorization);
   if (!key) return undefined;
   return ports.store.apiKeys.partnerFor(hashApiKey(key));
 }
@@ -108,10 +114,17 @@ function adminAuth(request: HttpRequest, ports: EndpointPorts): Promise<string |
 }
 
 function unauthorized(): HttpResponseInit {
-  const response = problem(401, "Unauthorized", "send Authorization: ApiKey <your partner API key>");
+  const response = problem(
+    401,
+    "Unauthorized",
+    "send Authorization: ApiKey <your partner API key>, or Bearer <an Entra ID access token> where configured",
+  );
   return {
     ...response,
-    headers: { ...(response.headers as Record<string, string>), "www-authenticate": "ApiKey" },
+    headers: {
+      ...(response.headers as Record<string, string>),
+      "www-authenticate": 'ApiKey, Bearer realm="partner-of-record"',
+    },
   };
 }
 

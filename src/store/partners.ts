@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { NotFoundError } from "../domain/errors";
 import { partner, type Partner } from "../domain/partner";
-import { entityCodec, jsonColumn } from "./entityCodec";
+import { entityCodec, etagOf, jsonColumn } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
+import { retryOnConcurrency, type RetryOptions } from "./retry";
 import { translateStorageError } from "./storageErrors";
-import { readOptional } from "./tableOps";
+import { readOptional, replaceIfMatch } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 
 /** Partners: one small partition (`partner`), RowKey = partner ID. */
@@ -49,6 +50,26 @@ export class PartnerRepository {
     const raw = await readOptional(table, partitionKey, id, `partner ${id}`);
     if (!raw) throw new NotFoundError(`partner ${id} was not found`);
     return codec.fromRaw(raw);
+  }
+
+  /**
+   * Changes one partner by read-modify-write guarded by its ETag, retried on a lost race, so a
+   * change to one field (the webhook) never undoes a concurrent change to another. `change` may run
+   * more than once; returning `current` itself writes nothing. Returns the partner as stored.
+   */
+  async update(id: string, change: (current: Partner) => Partner, options?: RetryOptions): Promise<Partner> {
+    const what = `partner ${id}`;
+    return retryOnConcurrency(async () => {
+      const table = await this.store.table("partners");
+      const raw = await readOptional(table, partitionKey, id, what);
+      if (!raw) throw new NotFoundError(`partner ${id} was not found`);
+      const current = codec.fromRaw(raw);
+      const next = change(current);
+      if (next === current) return current;
+      if (next.id !== id) throw new Error(`${what}: an update must not change the partner ID`);
+      await replaceIfMatch(table, codec.toEntity(partner.parse(next)), etagOf(raw), what);
+      return next;
+    }, options);
   }
 
   async list(page: PageRequest = {}): Promise<Page<Partner>> {

@@ -20,8 +20,16 @@ export interface AppUnderTest {
 
 export async function startApp(settings: Record<string, string> = {}): Promise<AppUnderTest> {
   const adminKey = randomBytes(24).toString("base64url");
+  const run = randomBytes(4).toString("hex");
   Object.assign(process.env, {
-    TABLE_PREFIX: `app${randomBytes(4).toString("hex")}`,
+    // Its own tables, task hub and queues: test files run apps side by side on one Azurite.
+    TABLE_PREFIX: `app${run}`,
+    DURABLE_HUB_NAME: `App${run}`,
+    INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
+    PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
+    // Queue retries in a second, not host.json's 30 s (the Functions host's override convention).
+    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
+    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
     ADMIN_API_KEY: adminKey,
     CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
     LIFECYCLE_POE_DEADLINE: "PT6S",

@@ -141,7 +141,10 @@ describe("CPOR association lifecycle", () => {
     const association = await create();
     await submitPoe(association.id);
     const link = await consentLink(association.id);
-    const queue = new QueueClient(inject("storageConnectionString"), "inbound-email");
+    const queue = new QueueClient(
+      inject("storageConnectionString"),
+      process.env["INBOUND_EMAIL_QUEUE"] ?? "",
+    );
     await queue.createIfNotExists();
     const reply = {
       messageId: `<${randomUUID()}@mail.contoso.com>`,

@@ -16,7 +16,8 @@ describe("loadSettings", () => {
       consent: { signingKey: undefined, linkTtlMs: 60 * 86_400_000 },
       adminApiKey: undefined,
       publicBaseUrl: "http://127.0.0.1:7071",
-      email: { from: "no-reply@partner-of-record.local", transport: "outbox" },
+      email: { from: "no-reply@partner-of-record.local", replyTo: undefined, transport: "outbox" },
+      queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks" },
     });
   });
 
@@ -71,5 +72,107 @@ describe("loadSettings", () => {
         "TABLE_PREFIX",
       ]);
     }
+  });
+});
+
+describe("loadSettings: Entra ID", () => {
+  const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  const entra = {
+    AzureWebJobsStorage: storage,
+    ENTRA_ISSUER: `https://login.microsoftonline.com/${tid}/v2.0`,
+    ENTRA_AUDIENCE: "api://partner-of-record",
+    ENTRA_JWKS_URI: `https://login.microsoftonline.com/${tid}/discovery/v2.0/keys`,
+    ENTRA_TENANT_PARTNERS: JSON.stringify({ [tid]: "fabrikam-1a2b3c" }),
+  };
+  const issuesOf = (env: Record<string, string>) => {
+    try {
+      loadSettings(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      return (err as ValidationError).issues;
+    }
+    return expect.unreachable();
+  };
+
+  it("is off unless configured", () => {
+    expect(loadSettings({ AzureWebJobsStorage: storage }).entraId).toBeUndefined();
+  });
+
+  it("reads the issuer, audience, key set, tenant map and required scope", () => {
+    expect(loadSettings({ ...entra, ENTRA_REQUIRED_SCOPE: "Associations.ReadWrite" }).entraId).toEqual({
+      issuer: entra.ENTRA_ISSUER,
+      audience: "api://partner-of-record",
+      jwksUri: entra.ENTRA_JWKS_URI,
+      tenantPartners: { [tid]: "fabrikam-1a2b3c" },
+      requiredScope: "Associations.ReadWrite",
+    });
+    expect(loadSettings(entra).entraId?.requiredScope).toBeUndefined();
+  });
+
+  it("lower-cases tenant IDs, as Entra writes them in tid", () => {
+    const settings = loadSettings({
+      ...entra,
+      ENTRA_TENANT_PARTNERS: JSON.stringify({ [tid.toUpperCase()]: "fabrikam-1a2b3c" }),
+    });
+    expect(settings.entraId?.tenantPartners).toEqual({ [tid]: "fabrikam-1a2b3c" });
+  });
+
+  it("names every companion variable missing beside ENTRA_ISSUER", () => {
+    expect(
+      issuesOf({ AzureWebJobsStorage: storage, ENTRA_ISSUER: entra.ENTRA_ISSUER })
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(["ENTRA_AUDIENCE", "ENTRA_JWKS_URI", "ENTRA_TENANT_PARTNERS"]);
+  });
+
+  it("names ENTRA_ISSUER when only its companions are set", () => {
+    const { ENTRA_ISSUER: _issuer, ...rest } = entra;
+    const issues = issuesOf({ ...rest, ENTRA_REQUIRED_SCOPE: "Associations.ReadWrite" });
+    expect(issues.map((i) => i.path)).toEqual(["ENTRA_ISSUER"]);
+    expect(issues[0]?.message).toContain("ENTRA_TENANT_PARTNERS");
+  });
+
+  it("allows a plain-http key set on loopback hosts only", () => {
+    for (const uri of [
+      "http://127.0.0.1:4455/discovery/v2.0/keys",
+      "http://localhost/keys",
+      "http://[::1]:80/k",
+    ])
+      expect(loadSettings({ ...entra, ENTRA_JWKS_URI: uri }).entraId?.jwksUri).toBe(uri);
+    for (const uri of [
+      "http://login.microsoftonline.com/common/discovery/v2.0/keys",
+      "ftp://127.0.0.1/keys",
+      "keys",
+    ])
+      expect(issuesOf({ ...entra, ENTRA_JWKS_URI: uri }).map((i) => i.path)).toEqual(["ENTRA_JWKS_URI"]);
+  });
+
+  it("refuses a tenant map that is not JSON, not GUIDs to partner IDs, or empty, naming the variable", () => {
+    for (const map of [
+      "{not json",
+      '["72f988bf-86f1-41af-91ab-2d7cd011db47"]',
+      JSON.stringify({ contoso: "fabrikam-1a2b3c" }),
+      JSON.stringify({ [tid]: "Fabrikam Consulting" }),
+      JSON.stringify({ [tid]: 42 }),
+      JSON.stringify({ [tid]: "fabrikam-1a2b3c", [tid.toUpperCase()]: "contoso-4d5e6f" }),
+      "{}",
+    ]) {
+      const issues = issuesOf({ ...entra, ENTRA_TENANT_PARTNERS: map });
+      expect(issues.length).toBeGreaterThan(0);
+      expect(new Set(issues.map((i) => i.path))).toEqual(new Set(["ENTRA_TENANT_PARTNERS"]));
+    }
+  });
+
+  it("refuses a non-http issuer, an empty audience and a scope with spaces", () => {
+    expect(
+      issuesOf({
+        ...entra,
+        ENTRA_ISSUER: "urn:entra",
+        ENTRA_AUDIENCE: "",
+        ENTRA_REQUIRED_SCOPE: "Associations.Read Associations.Write",
+      })
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(["ENTRA_AUDIENCE", "ENTRA_ISSUER", "ENTRA_REQUIRED_SCOPE"]);
   });
 });

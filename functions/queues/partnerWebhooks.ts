@@ -1,0 +1,137 @@
+import { app, type InvocationContext } from "@azure/functions";
+import { NonRetriableError, NotFoundError, TransientDependencyError } from "../../src/domain/errors";
+import { withoutWebhook } from "../../src/domain/partner";
+import { deliverWebhook } from "../../src/integrations/webhooks/deliver";
+import { webhookEvent, type WebhookEvent } from "../../src/integrations/webhooks/webhookQueue";
+import type { Store } from "../../src/store/store";
+import { getPorts } from "../composition";
+
+export const partnerWebhooksName = "partnerWebhooks";
+
+/**
+ * Delivers one webhook event (queue `partner-webhooks`, enqueued by the setStatus activity) to the
+ * partner's registered URL, signed with the partner's secret (`Webhook-Signature`, `Webhook-Id`):
+ * - a 2xx answer completes the message;
+ * - 410 Gone: the receiver is gone for good; the webhook (URL and secret) is removed, if it is still
+ *   the URL that answered, and the message completes;
+ * - anything else (another 4xx, a 3xx, a 5xx, no answer within 10 s, a network error) throws, so
+ *   the host makes the message visible again after host.json `queues.visibilityTimeout` and, after
+ *   `maxDequeueCount` tries, moves it to `partner-webhooks-poison`.
+ * A partner without a webhook (never registered, deleted, or removed by a 410 meanwhile) or one
+ * that no longer exists completes the message with a log line: there is no one to tell.
+ * Delivery is at least once: a redelivered message has the same eventId and `Webhook-Id`.
+ * The URL and the time are read at delivery, so a retry goes to the URL registered now, signed with
+ * the secret registered now. Logs name the receiver's origin only: never the secret, the path (it
+ * may carry a receiver's token) or the body.
+ */
+export interface PartnerWebhooksPorts {
+  store: Pick<Store, "partners">;
+  clock: () => Date;
+  fetch?: typeof fetch;
+  /** Per attempt; default 10 s. */
+  timeoutMs?: number;
+}
+
+export function createPartnerWebhooksHandler(getWebhookPorts: () => PartnerWebhooksPorts) {
+  return async (queueEntry: unknown, context: InvocationContext): Promise<void> => {
+    const event = readEvent(queueEntry, context);
+    const ports = getWebhookPorts();
+    const tag = `partnerWebhooks: event ${event.eventId} (${event.type} ${event.from} → ${event.to}, association ${event.associationId})`;
+
+    const partner = await ports.store.partners.get(event.partnerId).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (!partner) {
+      context.warn(`${tag} dropped: partner ${event.partnerId} no longer exists`);
+      return;
+    }
+    const { webhookUrl: url, webhookSecret: secret } = partner;
+    if (!url) {
+      context.log(`${tag} dropped: partner ${partner.id} has no webhook`);
+      return;
+    }
+    if (!secret) {
+      // Set outside PUT /api/v1/webhook: an unsigned delivery would teach receivers to skip checks.
+      context.warn(
+        `${tag} dropped: partner ${partner.id} has a webhook URL but no signing secret; PUT /api/v1/webhook sets both`,
+      );
+      return;
+    }
+
+    const target = originOf(url);
+    const attempt = dequeueCountOf(context);
+    const result = await deliverWebhook({
+      url,
+      secret,
+      body: JSON.stringify(event),
+      eventId: event.eventId,
+      now: ports.clock(),
+      ...(ports.fetch ? { fetch: ports.fetch } : {}),
+      ...(ports.timeoutMs === undefined ? {} : { timeoutMs: ports.timeoutMs }),
+    });
+    if (result.ok) {
+      context.log(`${tag} delivered to ${target}: HTTP ${result.status}${attempt}`);
+      return;
+    }
+    if (result.status === 410) {
+      await ports.store.partners.update(partner.id, (current) =>
+        current.webhookUrl === url ? withoutWebhook(current) : current,
+      );
+      context.warn(`${tag}: ${target} answered 410 Gone; the webhook of partner ${partner.id} is removed`);
+      return;
+    }
+    const why = result.status === undefined ? (result.error ?? "no answer") : `HTTP ${result.status}`;
+    context.warn(`${tag} not delivered to ${target}: ${why}${attempt}; the host will try again`);
+    throw new TransientDependencyError(`webhook delivery to ${target} failed: ${why}`);
+  };
+}
+
+/** The queue message as the schema wants it; anything else is poison. */
+function readEvent(queueEntry: unknown, context: InvocationContext): WebhookEvent {
+  let raw: unknown = queueEntry;
+  if (queueEntry instanceof Uint8Array) raw = Buffer.from(queueEntry).toString("utf8");
+  if (typeof raw === "string") {
+    try {
+      raw = JSON.parse(raw);
+    } catch (err) {
+      context.error("partnerWebhooks: the queue message is not JSON; it will end in partner-webhooks-poison");
+      throw new NonRetriableError("partner webhook: the queue message is not JSON", { cause: err });
+    }
+  }
+  const parsed = webhookEvent.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
+      .join("; ");
+    context.error(
+      `partnerWebhooks: the queue message does not fit the schema (${issues}); it will end in partner-webhooks-poison`,
+    );
+    throw new NonRetriableError(`partner webhook: ${issues}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(an invalid URL)";
+  }
+}
+
+/** ` (attempt n)` from the trigger metadata, when the host gave it. */
+function dequeueCountOf(context: InvocationContext): string {
+  const count = context.triggerMetadata?.["dequeueCount"];
+  return typeof count === "number" || typeof count === "string" ? ` (attempt ${count})` : "";
+}
+
+app.storageQueue(partnerWebhooksName, {
+  // An app setting (`PARTNER_WEBHOOKS_QUEUE`), so side-by-side deployments and tests keep apart.
+  queueName: "%PARTNER_WEBHOOKS_QUEUE%",
+  connection: "AzureWebJobsStorage",
+  handler: createPartnerWebhooksHandler(() => {
+    const { store, clock } = getPorts();
+    return { store, clock };
+  }),
+});

@@ -1,0 +1,72 @@
+import { QueueClient } from "@azure/storage-queue";
+import { z } from "zod";
+import { actor, associationStatus } from "../../domain/status";
+import type { StorageConnection } from "../../store/tableStore";
+
+/**
+ * The queue between a status change and its delivery to the partner (`functions/queues/partnerWebhooks.ts`).
+ * A message is the event itself, and its JSON is the webhook body the partner receives.
+ */
+export const partnerWebhooksQueue = "partner-webhooks";
+
+export const statusChangedType = "association.status_changed";
+
+/**
+ * One status change, as partners receive it. `eventId` is the change's ID (the audit event's),
+ * so every enqueue and every redelivery of one change carries the same ID: partners dedupe on it
+ * (it is also the `Webhook-Id` header). Events of one association may arrive out of order: `at`
+ * orders them.
+ */
+export const webhookEvent = z
+  .object({
+    eventId: z.string().min(1).max(64),
+    partnerId: z.string().min(1).max(64),
+    associationId: z.string().min(1).max(64),
+    type: z.literal(statusChangedType),
+    from: associationStatus,
+    to: associationStatus,
+    actor,
+    reason: z.string().max(4000),
+    at: z.iso.datetime(),
+  })
+  .strict();
+export type WebhookEvent = z.infer<typeof webhookEvent>;
+
+/** The port activities enqueue through. */
+export interface WebhookQueue {
+  enqueue(event: WebhookEvent): Promise<void>;
+}
+
+/**
+ * Enqueues on `queueName` in the app's storage account: the connection string, or the queue
+ * endpoint beside the table endpoint with the app's identity (as the document store finds blobs).
+ * Messages are base64 JSON, the encoding the Functions queue trigger expects. The queue is created
+ * on first use, once per process.
+ */
+export function createWebhookQueue(
+  connection: StorageConnection,
+  queueName: string = partnerWebhooksQueue,
+): WebhookQueue {
+  const client =
+    typeof connection === "string"
+      ? new QueueClient(connection, queueName)
+      : new QueueClient(
+          `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
+          connection.credential,
+        );
+  let created: Promise<unknown> | undefined;
+  const ensureQueue = () => {
+    created ??= client.createIfNotExists().catch((err: unknown) => {
+      created = undefined; // a failed creation is tried again by the next enqueue
+      throw err;
+    });
+    return created;
+  };
+  return {
+    async enqueue(event) {
+      const json = JSON.stringify(webhookEvent.parse(event));
+      await ensureQueue();
+      await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
+    },
+  };
+}

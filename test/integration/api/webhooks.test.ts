@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyWebhookSignature } from "../../../src/integrations/webhooks/signature";
+import type { WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
+import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
+import { cporRequest } from "../../support/builders";
+import { startApp, type AppUnderTest } from "../../support/app";
+
+/**
+ * Partner webhooks end to end on the local host: registered through the API, fed by the lifecycle's
+ * status changes through the `partner-webhooks` queue, delivered to a receiver on loopback.
+ * A failed delivery comes back after `queues.visibilityTimeout` (1 s in tests, through the host's
+ * AzureFunctionsJobHost__ setting override; 30 s in host.json).
+ */
+describe("partner webhooks", () => {
+  let app: AppUnderTest;
+  const receivers: FakeWebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    app = await startApp();
+  });
+
+  afterAll(async () => {
+    await app?.host.stop();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  async function receiver() {
+    const started = await startFakeWebhookReceiver();
+    receivers.push(started);
+    return started;
+  }
+
+  async function register(apiKey: string, url: string) {
+    const response = await app.call(
+      apiKey,
+      "PUT",
+      "/api/v1/webhook",
+      { url },
+      { "content-type": "application/json" },
+    );
+    expect(response.status).toBe(200);
+    return (await response.json()) as { url: string; secret: string };
+  }
+
+  const poe = {
+    documentName: "statement-of-work.pdf",
+    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
+    customerSignerName: "Megan Bowen",
+    customerSignerEmail: "megan@contoso.com",
+    signedDate: "2026-11-01",
+    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
+    workloads: ["teams", "exchange"],
+  };
+
+  /** Creates an association, submits its PoE and waits until the refusal window approves it. */
+  async function approvedAssociation(partner: Awaited<ReturnType<AppUnderTest["partner"]>>) {
+    const created = await app.call(
+      partner.apiKey,
+      "POST",
+      "/api/v1/associations",
+      cporRequest({ partnerLocationId: partner.locationId, customerTenantId: randomUUID() }),
+    );
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const submitted = await app.call(partner.apiKey, "POST", `/api/v1/associations/${id}/poe`, poe);
+    expect(submitted.status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const read = await app.call(partner.apiKey, "GET", `/api/v1/associations/${id}`);
+      const association = (await read.json()) as {
+        status: string;
+        timeline: { kind: string; at: string; from?: string; to?: string }[];
+      };
+      if (association.status === "Approved") return { id, timeline: association.timeline };
+      if (Date.now() > deadline) throw new Error(`association ${id} stayed ${association.status}`);
+      await sleep(100);
+    }
+  }
+
+  /** The events of `associationId` the receiver accepted (2xx), one per Webhook-Id, oldest first. */
+  function accepted(hooks: FakeWebhookReceiver, associationId: string) {
+    const byId = new Map<string, { event: WebhookEvent; headers: Record<string, unknown>; body: string }>();
+    for (const request of hooks.requests) {
+      const event = JSON.parse(request.body) as WebhookEvent;
+      if (event.associationId !== associationId || request.status !== 200) continue;
+      byId.set(String(request.headers["webhook-id"]), {
+        event,
+        headers: request.headers,
+        body: request.body,
+      });
+    }
+    return [...byId.values()].sort((a, b) => a.event.at.localeCompare(b.event.at));
+  }
+
+  it("registers, shows (without the secret), replaces and removes the webhook", async () => {
+    const partner = await app.partner("Fabrikam Consulting");
+    const other = await app.partner("Contoso Partners");
+    const json = { "content-type": "application/json" };
+
+    expect((await fetch(`${app.url}/api/v1/webhook`, { method: "PUT", body: "{}" })).status).toBe(401);
+    const insecure = await app.call(
+      partner.apiKey,
+      "PUT",
+      "/api/v1/webhook",
+      { url: "http://hooks.example.com/x" },
+      json,
+    );
+    expect(insecure.status).toBe(400);
+    expect(await insecure.json()).toMatchObject({ errors: [{ path: "url" }] });
+    const unknown = await app.call(
+      partner.apiKey,
+      "PUT",
+      "/api/v1/webhook",
+      { url: "https://a.example", x: 1 },
+      json,
+    );
+    expect(unknown.status).toBe(400);
+
+    const put = await app.call(
+      partner.apiKey,
+      "PUT",
+      "/api/v1/webhook",
+      { url: "https://hooks.fabrikam.example/por" },
+      json,
+    );
+    expect(put.status).toBe(200);
+    expect(put.headers.get("cache-control")).toBe("no-store");
+    const first = (await put.json()) as { url: string; secret: string };
+    expect(Object.keys(first).sort()).toEqual(["secret", "url"]);
+    expect(first.url).toBe("https://hooks.fabrikam.example/por");
+    expect(first.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const shown = await app.call(partner.apiKey, "GET", "/api/v1/webhook");
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toEqual({ url: "https://hooks.fabrikam.example/por" });
+    expect((await app.call(other.apiKey, "GET", "/api/v1/webhook")).status).toBe(404);
+
+    const second = await register(partner.apiKey, "https://hooks.fabrikam.example/v2");
+    expect(second.secret).not.toBe(first.secret);
+
+    expect((await app.call(partner.apiKey, "DELETE", "/api/v1/webhook")).status).toBe(204);
+    expect((await app.call(partner.apiKey, "GET", "/api/v1/webhook")).status).toBe(404);
+    expect((await app.call(partner.apiKey, "DELETE", "/api/v1/webhook")).status).toBe(204);
+  });
+
+  it("POSTs one signed event per status change: Submitted, UnderReview, Approved", async () => {
+    const hooks = await receiver();
+    const partner = await app.partner("Fabrikam Consulting");
+    const { secret } = await register(partner.apiKey, hooks.url);
+
+    const association = await approvedAssociation(partner);
+    await hooks.waitFor(() => accepted(hooks, association.id).length >= 3);
+    await sleep(500); // anything extra would arrive now
+
+    const events = accepted(hooks, association.id);
+    expect(events.map((e) => `${e.event.from}→${e.event.to}:${e.event.actor}`)).toEqual([
+      "Draft→Submitted:partner",
+      "Submitted→UnderReview:system",
+      "UnderReview→Approved:system",
+    ]);
+    const changes = association.timeline.filter((e) => e.kind === "status-changed");
+    expect(events.map((e) => ({ at: e.event.at, to: e.event.to }))).toEqual(
+      changes.map((c) => ({ at: c.at, to: c.to })),
+    );
+    for (const { event, headers, body } of events) {
+      expect(event).toMatchObject({ type: "association.status_changed", partnerId: partner.partnerId });
+      expect(headers["webhook-id"]).toBe(event.eventId);
+      expect(headers["content-type"]).toBe("application/json");
+      expect(verifyWebhookSignature(secret, String(headers["webhook-signature"]), body, new Date())).toBe(
+        true,
+      );
+    }
+    expect(new Set(events.map((e) => e.event.eventId)).size).toBe(3);
+    expect(hooks.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it(
+    "delivers every event at least once to a receiver that fails twice first",
+    { timeout: 120_000 },
+    async () => {
+      const hooks = await receiver();
+      hooks.fail(2, 500);
+      const partner = await app.partner("Northwind Traders");
+      const { secret } = await register(partner.apiKey, hooks.url);
+
+      const association = await approvedAssociation(partner);
+      await hooks.waitFor(() => accepted(hooks, association.id).length >= 3, 100_000);
+
+      const events = accepted(hooks, association.id);
+      expect(events.map((e) => e.event.to)).toEqual(["Submitted", "UnderReview", "Approved"]);
+      const failed = hooks.requests.filter((r) => r.status === 500);
+      expect(failed).toHaveLength(2);
+      const delivered = new Set(events.map((e) => e.event.eventId));
+      for (const request of failed) expect(delivered).toContain(request.headers["webhook-id"]);
+      for (const { headers, body } of events)
+        expect(verifyWebhookSignature(secret, String(headers["webhook-signature"]), body, new Date())).toBe(
+          true,
+        );
+    },
+  );
+});
