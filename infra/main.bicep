@@ -1,6 +1,7 @@
 // partner-of-record on Azure Functions Flex Consumption (Node 20) with Durable Functions on the
 // same storage account (the Azure Storage backend, as the local host emulates). Deploy with:
-//   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix>
+//   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix> \
+//     consentSigningKey=<32+ chars> acsConnectionString=<ACS> emailFrom=<verified sender>
 // then publish the built app (npm run build) with `func azure functionapp publish` or zip deploy.
 
 @description('Short prefix for every resource name (letters and digits).')
@@ -18,6 +19,34 @@ param poeMaxAgeMonths int = 12
 
 @description('Days after a rejection during which a dispute may be filed.')
 param disputeWindowDays int = 30
+
+@description('ISO 8601: time to submit the proof of execution before a claim expires.')
+param poeDeadline string = 'P30D'
+
+@description('ISO 8601: time the customer has to refuse before approval.')
+param refusalWindow string = 'P14D'
+
+@description('Where customers reach the service (links in emails); defaults to the app URL.')
+param publicBaseUrl string = ''
+
+@description('HMAC key of consent links (at least 32 characters).')
+@secure()
+@minLength(32)
+param consentSigningKey string
+
+@description('Opens /api/v1/admin (partner onboarding). Empty = administration closed.')
+@secure()
+param adminApiKey string = ''
+
+@description('Azure Communication Services Email connection string for customer emails.')
+@secure()
+param acsConnectionString string
+
+@description('Verified sender address of the ACS email domain.')
+param emailFrom string
+
+@description('Reply-To of customer emails: the mailbox whose replies reach the inbound-email queue.')
+param emailReplyTo string = ''
 
 @description('Maximum instances the app may scale out to.')
 param maximumInstanceCount int = 100
@@ -100,6 +129,19 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'INCENTIVE_PROGRAM', value: incentiveProgram }
         { name: 'POE_MAX_AGE_MONTHS', value: string(poeMaxAgeMonths) }
         { name: 'DISPUTE_WINDOW_DAYS', value: string(disputeWindowDays) }
+        { name: 'LIFECYCLE_POE_DEADLINE', value: poeDeadline }
+        { name: 'LIFECYCLE_REFUSAL_WINDOW', value: refusalWindow }
+        { name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? 'https://${name}-app-${suffix}.azurewebsites.net' : publicBaseUrl }
+        { name: 'CONSENT_SIGNING_KEY', value: consentSigningKey }
+        { name: 'ADMIN_API_KEY', value: adminApiKey }
+        { name: 'EMAIL_TRANSPORT', value: 'acs' }
+        { name: 'ACS_CONNECTION_STRING', value: acsConnectionString }
+        { name: 'EMAIL_FROM', value: emailFrom }
+        { name: 'EMAIL_REPLY_TO', value: emailReplyTo }
+        // Read by host.json (%DURABLE_HUB_NAME%) and the queue triggers (%…_QUEUE%).
+        { name: 'DURABLE_HUB_NAME', value: 'PartnerOfRecord' }
+        { name: 'INBOUND_EMAIL_QUEUE', value: 'inbound-email' }
+        { name: 'PARTNER_WEBHOOKS_QUEUE', value: 'partner-webhooks' }
       ]
     }
   }

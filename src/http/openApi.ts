@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
 import { poeSubmission } from "../domain/schemas/poeSubmission";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
+import { putWebhookInput } from "../domain/schemas/webhook";
 
 /**
  * The OpenAPI 3.1 document of `/api/v1`, generated from the same zod schemas that validate the
@@ -80,6 +81,21 @@ export function openApiDocument(serverUrl: string) {
           ...post("Dispute a rejection (once, within the window)", disputeInput, "200"),
           parameters: [id, idempotencyKey],
         },
+      },
+      "/webhook": {
+        put: {
+          summary: "Register the webhook; answers the signing secret, shown once",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(putWebhookInput) } },
+          },
+          responses: { "200": { description: "{url, secret}" }, "400": problem, "401": problem },
+        },
+        get: {
+          summary: "The registered webhook URL",
+          responses: { "200": { description: "{url}" }, "404": problem },
+        },
+        delete: { summary: "Remove the webhook", responses: { "204": { description: "Removed" } } },
       },
       "/outbox": {
         get: {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 import { app } from "@azure/functions";
-import { z } from "zod";
 import { ValidationError } from "../../../src/domain/errors";
 import { withoutWebhook } from "../../../src/domain/partner";
+import { putWebhookInput } from "../../../src/domain/schemas/webhook";
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import { problem } from "../../../src/http/problem";
 import { getPorts, type Ports } from "../../composition";
@@ -12,27 +12,6 @@ import { getPorts, type Ports } from "../../composition";
  * The calling partner's webhook: one URL that receives every status change of its associations,
  * signed with a secret only the partner and this service know (src/integrations/webhooks).
  */
-
-/** Hosts reachable over plain http, so local demos and tests can receive webhooks. */
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-export const putWebhookInput = z
-  .object({
-    url: z
-      .url({ protocol: /^https?$/, error: "must be an absolute https URL" })
-      .max(2048, "must be at most 2048 characters")
-      // A transform runs only on a valid URL (z.url passed), so `new URL` cannot throw here.
-      .transform((text, ctx) => {
-        const url = new URL(text);
-        if (url.protocol !== "https:" && !loopbackHosts.has(url.hostname))
-          ctx.addIssue({ code: "custom", message: "must use https (http only for 127.0.0.1 or localhost)" });
-        if (url.username !== "" || url.password !== "")
-          ctx.addIssue({ code: "custom", message: "must not carry credentials (user:password@)" });
-        return url.href;
-      }),
-  })
-  .strict();
-export type PutWebhookInput = z.infer<typeof putWebhookInput>;
 
 /**
  * `PUT /api/v1/webhook` `{url}`: registers (or replaces) the webhook and answers `{url, secret}`
