@@ -157,4 +157,27 @@ describe("CPOR association lifecycle", () => {
     await queue.sendMessage(Buffer.from(JSON.stringify(reply)).toString("base64"));
     await waitForStatus(association.id, "Rejected");
   });
+
+  it("records one dispute of a rejection, and refuses a second", async () => {
+    const association = await create();
+    await submitPoe(association.id);
+    const link = await consentLink(association.id);
+    await fetch(link, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=refuse",
+    });
+    await waitForStatus(association.id, "Rejected");
+    const dispute = () =>
+      app.call(partner.apiKey, "POST", `/api/v1/associations/${association.id}/dispute`, {
+        reason: "The customer signed the statement of work on 1 November.",
+      });
+    const first = await dispute();
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { status: string }).status).toBe("Dispute");
+    const second = await dispute();
+    expect(second.status).toBe(409);
+    const { timeline } = await read(association.id);
+    expect(timeline.filter((e) => e.to === "Dispute")).toHaveLength(1);
+  });
 });
