@@ -112,6 +112,24 @@ const environment = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
     .default("partner-webhooks"),
+  USAGE_POLL_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
+    .default("usage-poll"),
+  /** Where usage comes from: Microsoft Graph reports, or deterministic simulated growth (demos, tests). */
+  USAGE_PROVIDER: z.enum(["simulated", "graph"]).default("simulated"),
+  /** NCRONTAB (6 fields, UTC) of the usage poll; the timer trigger reads it as %USAGE_POLL_SCHEDULE%. */
+  USAGE_POLL_SCHEDULE: z.string().default("0 0 6 * * *"),
+  /** Graph report period: D7, D30, D90 or D180. */
+  USAGE_REPORT_PERIOD: z.enum(["D7", "D30", "D90", "D180"]).default("D7"),
+  /** Seed of the simulated growth curves (same seed → same usage). */
+  USAGE_SIMULATION_SEED: z.string().default("partner-of-record"),
+  /** Simulated days of growth per real second (demos: fast; 0 = calendar time). */
+  USAGE_SIMULATION_DAYS_PER_SECOND: z.coerce.number().min(0).default(0),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
+  AZURE_AUTHORITY_HOST: z.url().default("https://login.microsoftonline.com"),
+  GRAPH_BASE_URL: z.url().default("https://graph.microsoft.com/v1.0"),
   EMAIL_FROM: z.email().default("no-reply@partner-of-record.local"),
   SMTP_HOST: z.string().optional(),
   SMTP_PORT: z.coerce.number().int().min(1).max(65_535).default(587),
@@ -148,7 +166,8 @@ export interface Settings {
   adminApiKey: string | undefined;
   publicBaseUrl: string;
   email: EmailSettings;
-  queues: { inboundEmail: string; partnerWebhooks: string };
+  queues: { inboundEmail: string; partnerWebhooks: string; usagePoll: string };
+  usage: UsageSettings;
   /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
   entraId: EntraIdSettings | undefined;
 }
@@ -160,6 +179,19 @@ export interface EntraIdSettings {
   /** Tenant ID (lower-case GUID) → partner ID. */
   tenantPartners: Record<string, string>;
   requiredScope: string | undefined;
+}
+
+export interface UsageSettings {
+  provider: "simulated" | "graph";
+  pollSchedule: string;
+  reportPeriod: "D7" | "D30" | "D90" | "D180";
+  simulation: { seed: string; daysPerSecond: number };
+  graph: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    authorityHost: string;
+    baseUrl: string;
+  };
 }
 
 export type EmailSettings = { from: string; replyTo?: string | undefined } & (
@@ -182,6 +214,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       path: "AzureWebJobsStorage",
       message: "must be a connection string, or set AzureWebJobsStorage__accountName for a managed identity",
     });
+  if (env["USAGE_PROVIDER"] === "graph")
+    for (const name of ["GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"])
+      if (!env[name]) issues.push({ path: name, message: "is required when USAGE_PROVIDER is graph" });
   if (env["EMAIL_TRANSPORT"] === "smtp" && !env["SMTP_HOST"])
     issues.push({ path: "SMTP_HOST", message: "is required when EMAIL_TRANSPORT is smtp" });
   if (env["EMAIL_TRANSPORT"] === "acs" && !env["ACS_CONNECTION_STRING"])
@@ -211,7 +246,26 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     adminApiKey: values.ADMIN_API_KEY,
     publicBaseUrl: values.PUBLIC_BASE_URL.replace(/\/+$/, ""),
     email: emailSettings(values),
-    queues: { inboundEmail: values.INBOUND_EMAIL_QUEUE, partnerWebhooks: values.PARTNER_WEBHOOKS_QUEUE },
+    queues: {
+      inboundEmail: values.INBOUND_EMAIL_QUEUE,
+      partnerWebhooks: values.PARTNER_WEBHOOKS_QUEUE,
+      usagePoll: values.USAGE_POLL_QUEUE,
+    },
+    usage: {
+      provider: values.USAGE_PROVIDER,
+      pollSchedule: values.USAGE_POLL_SCHEDULE,
+      reportPeriod: values.USAGE_REPORT_PERIOD,
+      simulation: {
+        seed: values.USAGE_SIMULATION_SEED,
+        daysPerSecond: values.USAGE_SIMULATION_DAYS_PER_SECOND,
+      },
+      graph: {
+        clientId: values.GRAPH_CLIENT_ID,
+        clientSecret: values.GRAPH_CLIENT_SECRET,
+        authorityHost: values.AZURE_AUTHORITY_HOST.replace(/\/+$/, ""),
+        baseUrl: values.GRAPH_BASE_URL.replace(/\/+$/, ""),
+      },
+    },
     entraId: entraIdSettings(values),
   };
 }

@@ -26,6 +26,30 @@ export const association = z
     lastChangeId: z.string().optional(),
     /** The incentive program in force at approval. */
     incentiveProgramId: z.string().optional(),
+    incentiveProgramVersion: z.number().int().positive().optional(),
+    /** Usage at approval, per claimed workload: usage before it never counts. */
+    baseline: z
+      .object({
+        approvedAt: z.iso.datetime(),
+        workloads: z.record(
+          z.string(),
+          z
+            .object({
+              paidSeats: z.number().int().nonnegative(),
+              activeUsers: z.number().int().nonnegative(),
+              highWaterMark: z.number().int().nonnegative(),
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional(),
+    /** Milestones that can never pay (threshold already met at claim time, too few seats), shown in the API. */
+    milestoneFlags: z
+      .array(
+        z.object({ workload: z.string(), key: z.string(), reason: z.string(), message: z.string() }).strict(),
+      )
+      .optional(),
   })
   .strict();
 export type Association = z.infer<typeof association>;

@@ -10,12 +10,16 @@ export const lifecycleEvents = {
   customerRefused: "CustomerRefused",
   customerCancelled: "CustomerCancelled",
   partnerWithdrew: "PartnerWithdrew",
+  /** Raised by the usage poller for each Approved association of a tenant: payload `usageReading`. */
+  usageReported: "UsageReported",
 } as const;
 
 export const lifecycleInput = z
   .object({
     associationId: z.string().min(1),
     partnerId: z.string().min(1),
+    /** Where an execution starts: "draft" for a new claim, "approved" for each continueAsNew of the usage loop. */
+    phase: z.enum(["draft", "approved"]).default("draft"),
     /** Durations are configuration (ISO 8601 in settings), in milliseconds here. */
     durations: z
       .object({ poeDeadlineMs: z.number().int().positive(), refusalWindowMs: z.number().int().positive() })
@@ -33,3 +37,17 @@ export const lifecycleSignal = z
   })
   .strict();
 export type LifecycleSignal = z.infer<typeof lifecycleSignal>;
+
+/** Payload of UsageReported: one reading of the association's tenant (see integrations/usage). */
+export const usageReading = z
+  .object({
+    reportRefreshDate: z.iso.date(),
+    workloads: z.record(
+      z.string(),
+      z
+        .object({ paidSeats: z.number().int().nonnegative(), activeUsers: z.number().int().nonnegative() })
+        .strict(),
+    ),
+  })
+  .strict();
+export type UsageReading = z.infer<typeof usageReading>;

@@ -12,27 +12,41 @@ import { insertNew, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
 /** PartitionKey = partner, so a partner's list is one partition and another partner's rows are unreachable. */
-const entity = association.omit({ units: true, request: true }).extend({
+const entity = association.omit({ units: true, request: true, baseline: true, milestoneFlags: true }).extend({
   partitionKey: z.string(),
   rowKey: z.string(),
   unitsJson: jsonColumn(z.array(z.string())),
   requestJson: jsonColumn(createAssociationInput),
+  baselineJson: jsonColumn(association.shape.baseline.unwrap()).optional(),
+  milestoneFlagsJson: jsonColumn(association.shape.milestoneFlags.unwrap()).optional(),
 });
 
 const codec = entityCodec({
   what: "association",
   schema: entity,
-  toEntity: ({ units, request, ...rest }: Association) => ({
+  toEntity: ({ units, request, baseline, milestoneFlags, ...rest }: Association) => ({
     partitionKey: rest.partnerId,
     rowKey: rest.id,
     ...rest,
     unitsJson: JSON.stringify(units),
     requestJson: JSON.stringify(request),
+    ...(baseline ? { baselineJson: JSON.stringify(baseline) } : {}),
+    ...(milestoneFlags ? { milestoneFlagsJson: JSON.stringify(milestoneFlags) } : {}),
   }),
-  fromEntity: ({ partitionKey: _p, rowKey: _r, unitsJson, requestJson, ...rest }) => ({
+  fromEntity: ({
+    partitionKey: _p,
+    rowKey: _r,
+    unitsJson,
+    requestJson,
+    baselineJson,
+    milestoneFlagsJson,
+    ...rest
+  }) => ({
     ...rest,
     units: unitsJson,
     request: requestJson,
+    ...(baselineJson ? { baseline: baselineJson } : {}),
+    ...(milestoneFlagsJson ? { milestoneFlags: milestoneFlagsJson } : {}),
   }),
 });
 

@@ -19,6 +19,7 @@ const at = (hours: number) => new Date(t0.getTime() + hours * hour);
 const input: LifecycleInput = {
   associationId: "5f0c8a52-3b7e-4d1a-9c2e-0a1b2c3d4e5f",
   partnerId: "partner-a",
+  phase: "draft",
   durations: { poeDeadlineMs: 48 * hour, refusalWindowMs: 24 * hour },
 };
 

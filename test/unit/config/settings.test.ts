@@ -17,7 +17,19 @@ describe("loadSettings", () => {
       adminApiKey: undefined,
       publicBaseUrl: "http://127.0.0.1:7071",
       email: { from: "no-reply@partner-of-record.local", replyTo: undefined, transport: "outbox" },
-      queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks" },
+      queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks", usagePoll: "usage-poll" },
+      usage: {
+        provider: "simulated",
+        pollSchedule: "0 0 6 * * *",
+        reportPeriod: "D7",
+        simulation: { seed: "partner-of-record", daysPerSecond: 0 },
+        graph: {
+          clientId: undefined,
+          clientSecret: undefined,
+          authorityHost: "https://login.microsoftonline.com",
+          baseUrl: "https://graph.microsoft.com/v1.0",
+        },
+      },
     });
   });
 
