@@ -38,6 +38,13 @@ export class AuditEventRepository {
   /** Appends one event; returns false when this exact event (time and ID) was already recorded. */
   async append(event: AuditEvent): Promise<boolean> {
     const table = await this.store.table("auditEvents");
+    // A retry may carry another time for the same event: the event ID alone decides (one partition read).
+    const existing = await readAll(
+      table,
+      odata`PartitionKey eq ${event.associationId} and eventId eq ${event.eventId}`,
+      codec.fromRaw,
+    );
+    if (existing.length > 0) return false;
     return insertOnce(table, codec.toEntity(auditEvent.parse(event)), "audit event");
   }
 

@@ -33,7 +33,7 @@ export class DocumentStore {
     await container.getBlockBlobClient(blobName).uploadData(content, {
       blobHTTPHeaders: {
         blobContentType: contentTypeOf(fileName),
-        blobContentDisposition: `attachment; filename="${safeName(fileName)}"`,
+        blobContentDisposition: contentDisposition(fileName),
       },
       metadata: { partnerid: partnerId, associationid: associationId },
     });
@@ -74,6 +74,8 @@ function contentTypeOf(fileName: string): string {
   return (ext && types[ext]) ?? "application/octet-stream";
 }
 
-function safeName(fileName: string): string {
-  return fileName.replace(/["\\\r\n]/g, "_");
+/** An ASCII fallback name plus the RFC 5987 UTF-8 name: header values must be ASCII. */
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }

@@ -53,10 +53,20 @@ function encodeToken(token: string): string {
   return Buffer.from(token, "utf8").toString("base64url");
 }
 
+/** The SDK's token is base64 JSON `{nextPartitionKey, nextRowKey?}`: anything else is refused here, not by a 500 there. */
 function decodeToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, "base64url").toString("utf8") : "";
-  if (!decoded)
+  if (!decoded || !isSdkToken(decoded))
     throw new ValidationError([{ path: "continuationToken", message: "is not a token this API issued" }]);
   return decoded;
+}
+
+function isSdkToken(text: string): boolean {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, "base64").toString("utf8")) as { nextPartitionKey?: unknown };
+    return typeof parsed === "object" && parsed !== null && typeof parsed.nextPartitionKey === "string";
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { app } from "@azure/functions";
+import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { Association } from "../../../src/domain/association";
 import { associationTypes } from "../../../src/domain/associationTypes";
@@ -18,7 +18,12 @@ import { associationView } from "../../../src/http/associationView";
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import { unprocessable } from "../../../src/http/problem";
 import { getPorts, type Ports } from "../../composition";
-import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../../raiseLifecycleEvent";
+import { createSetStatus } from "../../activities/setStatus";
+import {
+  raiseThroughDurableClient,
+  workflowRunning,
+  type RaiseLifecycleEvent,
+} from "../../raiseLifecycleEvent";
 
 /**
  * `POST /api/v1/associations/{id}/poe`: checks the proof of execution as Microsoft's reviewers
@@ -76,19 +81,41 @@ export function submitPoeHandler(ports: () => Ports, raise: RaiseLifecycleEvent)
   });
 }
 
-/** `POST /api/v1/associations/{id}/withdraw`: the partner ends a live association for good. */
-export function withdrawHandler(ports: () => Ports, raise: RaiseLifecycleEvent) {
+/**
+ * `POST /api/v1/associations/{id}/withdraw`: the partner ends a live association for good. A running
+ * workflow gets the event (it applies the change); without one (kinds with no workflow, a finished or
+ * failed one) the change is applied here, through the same idempotent step the workflow uses.
+ */
+export function withdrawHandler(
+  ports: () => Ports,
+  raise: RaiseLifecycleEvent,
+  running: (context: InvocationContext, associationId: string) => Promise<boolean>,
+) {
   return partnerEndpoint(ports, async (call) => {
+    const { store, webhookQueue, clock } = ports();
     const { reason } = parseBody(withdrawInput, call.body);
-    const { value: association } = await ports().store.associations.get(
+    const { value: association } = await store.associations.get(
       call.partnerId,
       call.request.params["id"] ?? "",
     );
     if (isTerminal(association.status))
       throw new ConflictError(`the association is already ${association.status}`);
-    const signal: LifecycleSignal = { reason, via: "api" };
-    await raise(association.id, lifecycleEvents.partnerWithdrew, signal, call.context);
-    return { status: 202, jsonBody: { ...associationView(association), status: "RejectedFinal" } };
+    if (await running(call.context, association.id)) {
+      const signal: LifecycleSignal = { reason, via: "api" };
+      await raise(association.id, lifecycleEvents.partnerWithdrew, signal, call.context);
+      return { status: 202, jsonBody: { ...associationView(association), status: "RejectedFinal" } };
+    }
+    await createSetStatus({ store, webhooks: webhookQueue })({
+      associationId: association.id,
+      partnerId: call.partnerId,
+      to: "RejectedFinal",
+      actor: "partner",
+      reason,
+      changeId: `withdraw-${association.id}`,
+      at: clock().toISOString(),
+    });
+    const { value: updated } = await store.associations.get(call.partnerId, association.id);
+    return { status: 200, jsonBody: associationView(updated) };
   });
 }
 
@@ -184,7 +211,7 @@ app.http("withdrawAssociation", {
   methods: ["POST"],
   authLevel: "anonymous",
   ...durable,
-  handler: withdrawHandler(getPorts, raiseWhileRunning),
+  handler: withdrawHandler(getPorts, raiseThroughDurableClient, workflowRunning),
 });
 
 app.http("disputeAssociation", {

@@ -13,6 +13,7 @@ import { claimUnitsOf } from "../../../src/domain/units";
 import { associationView } from "../../../src/http/associationView";
 import { parseBody, partnerEndpoint, type PartnerCall } from "../../../src/http/partnerEndpoint";
 import { getPorts, type Ports } from "../../composition";
+import { workflowStatus } from "../../raiseLifecycleEvent";
 import { associationLifecycleName } from "../../orchestrators/associationLifecycle";
 
 /** Starts the lifecycle orchestration of a new association (instance ID = association ID). */
@@ -140,10 +141,9 @@ function created(location: string, body: unknown): HttpResponseInit {
 
 /** The real starter: the durable client of this invocation; an instance already started is fine. */
 const startWithDurableClient: StartLifecycle = async (context, input) => {
-  const client = df.getClient(context);
-  const status = await client.getStatus(input.associationId).catch(() => undefined);
-  if (status) return;
-  await client.startNew(associationLifecycleName, { instanceId: input.associationId, input });
+  // An instance of any status means this association's workflow was started before (a retried request).
+  if ((await workflowStatus(context, input.associationId)) !== undefined) return;
+  await df.getClient(context).startNew(associationLifecycleName, { instanceId: input.associationId, input });
 };
 
 app.http("createAssociation", {

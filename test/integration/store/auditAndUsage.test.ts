@@ -35,6 +35,8 @@ describe("AuditEventRepository", () => {
     const value = event(id, "2026-11-01T00:00:00.000Z");
     expect(await store.auditEvents.append(value)).toBe(true);
     expect(await store.auditEvents.append(value)).toBe(false);
+    // A retry that stamps the same event with a later time is still the same event.
+    expect(await store.auditEvents.append({ ...value, at: "2026-11-01T00:00:05.000Z" })).toBe(false);
     expect(await store.auditEvents.timeline("partner-a", id)).toHaveLength(1);
   });
 
