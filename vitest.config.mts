@@ -23,7 +23,11 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/globalSetup.ts", "test/integration/buildApp.ts"],
+          globalSetup: [
+            "test/integration/globalSetup.ts",
+            "test/integration/buildApp.ts",
+            "test/integration/fakeGraphTls.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -5,7 +5,11 @@ import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId
 import { NonRetriableError } from "../src/domain/errors";
 import { createEmailSender } from "../src/integrations/email/createEmailSender";
 import type { EmailSender } from "../src/integrations/email/emailSender";
-import { createWebhookQueue, type WebhookQueue } from "../src/integrations/webhooks/webhookQueue";
+import { createGraphUsageProviderFromSettings } from "../src/integrations/usage/graphUsageProvider";
+import { createSimulatedUsageProvider } from "../src/integrations/usage/simulatedUsageProvider";
+import { createUsagePollQueue, type UsagePollQueue } from "../src/integrations/usage/usagePollQueue";
+import type { UsageProvider } from "../src/integrations/usage/usageProvider";
+import { createWebhookQueue, type PartnerWebhookQueue } from "../src/integrations/webhooks/webhookQueue";
 import { createStore, type Store } from "../src/store/store";
 import type { StorageConnection } from "../src/store/tableStore";
 
@@ -24,7 +28,11 @@ export interface Ports {
   /** Partner identity from Entra ID access tokens, when configured (beside API keys). */
   entraId: EntraIdVerifier | undefined;
   /** Status changes on their way to partners' webhooks (queue `partner-webhooks`). */
-  webhookQueue: WebhookQueue;
+  webhookQueue: PartnerWebhookQueue;
+  /** Usage readings per customer tenant: Microsoft Graph, or simulated growth for demos. */
+  usageProvider: UsageProvider;
+  /** One message per tenant to poll (queue `usage-poll`). */
+  usagePollQueue: UsagePollQueue;
 }
 
 let ports: Ports | undefined;
@@ -40,6 +48,14 @@ export function getPorts(): Ports {
       emailSender: createEmailSender(settings.email),
       links: consentLinks(settings, clock),
       webhookQueue: createWebhookQueue(storageConnection(settings.storage), settings.queues.partnerWebhooks),
+      usageProvider:
+        settings.usage.provider === "graph"
+          ? createGraphUsageProviderFromSettings(settings.usage)
+          : createSimulatedUsageProvider({
+              seed: settings.usage.simulation.seed,
+              daysPerSecond: settings.usage.simulation.daysPerSecond,
+            }),
+      usagePollQueue: createUsagePollQueue(storageConnection(settings.storage), settings.queues.usagePoll),
       entraId: settings.entraId
         ? createEntraIdVerifier({
             ...settings.entraId,

@@ -14,3 +14,8 @@ import "./queues/partnerWebhooks";
 import "./orchestrators/associationLifecycle";
 import "./activities/setStatus";
 import "./activities/sendConsentEmail";
+import "./activities/recordBaseline";
+import "./activities/recordMilestones";
+import "./http/api/usage";
+import "./timers/usagePoll";
+import "./queues/usagePoll";

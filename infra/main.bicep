@@ -48,6 +48,12 @@ param emailFrom string
 @description('Reply-To of customer emails: the mailbox whose replies reach the inbound-email queue.')
 param emailReplyTo string = ''
 
+@description('The GDAP multi-tenant app that reads usage reports in customer tenants.')
+param graphClientId string
+
+@secure()
+param graphClientSecret string
+
 @description('Maximum instances the app may scale out to.')
 param maximumInstanceCount int = 100
 
@@ -142,6 +148,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DURABLE_HUB_NAME', value: 'PartnerOfRecord' }
         { name: 'INBOUND_EMAIL_QUEUE', value: 'inbound-email' }
         { name: 'PARTNER_WEBHOOKS_QUEUE', value: 'partner-webhooks' }
+        { name: 'USAGE_POLL_QUEUE', value: 'usage-poll' }
+        { name: 'USAGE_POLL_SCHEDULE', value: '0 0 6 * * *' }
+        { name: 'USAGE_PROVIDER', value: 'graph' }
+        { name: 'USAGE_REPORT_PERIOD', value: 'D30' }
+        { name: 'GRAPH_CLIENT_ID', value: graphClientId }
+        { name: 'GRAPH_CLIENT_SECRET', value: graphClientSecret }
       ]
     }
   }

@@ -4,9 +4,16 @@ import {
   lifecycleEvents,
   lifecycleInput,
   lifecycleSignal,
+  usageReading,
   type LifecycleInput,
 } from "../../src/domain/lifecycle";
 import { associationStatus, type Actor, type AssociationStatus } from "../../src/domain/status";
+import { recordBaselineName, type RecordBaselineInput } from "../activities/recordBaseline";
+import {
+  recordMilestonesName,
+  recordMilestonesResult,
+  type RecordMilestonesInput,
+} from "../activities/recordMilestones";
 import { sendConsentEmailName, type SendConsentEmailInput } from "../activities/sendConsentEmail";
 import { setStatusName, type SetStatusInput } from "../activities/setStatus";
 
@@ -25,19 +32,29 @@ export const activityRetry: df.RetryOptions = Object.assign(new df.RetryOptions(
 
 /**
  * Drives one CPOR association (instance ID = association ID) from Draft to a final status
- * (DESIGN.md "The association lifecycle", steps 1–3) and returns that status:
+ * (DESIGN.md "The association lifecycle") and returns that status:
  *
  *   Draft ──PoeSubmitted──▶ Submitted ──consent email──▶ UnderReview ──window passes──▶ Approved
  *     │ deadline → Expired                                 │ refusal → Rejected          │ cancel → Rejected
  *   PartnerWithdrew in any of them → RejectedFinal
  *
+ * Two phases (input `phase`), each its own execution:
+ * - "draft" runs the claim up to Approved, records the baseline (recordBaseline) and continues as
+ *   new in phase "approved";
+ * - "approved" is the usage loop: it waits for one UsageReported, CustomerCancelled or
+ *   PartnerWithdrew; a reading goes to recordMilestones, and then the execution continues as new
+ *   (same input), so months of daily readings never grow one history. Once no threshold of the
+ *   claimed workloads can pay any more, the orchestration completes, still Approved.
+ *
  * Events that make no sense where they arrive do not break it: a customer's cancel before approval
  * counts as a refusal, a refusal after approval as a cancel, and customer events that arrive before
  * the review starts wait for it (the SDK buffers them). An event that arrives while an activity runs
- * is handled as soon as it returns. Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`.
+ * is handled as soon as it returns, before any continueAsNew; events nothing waited for are carried
+ * into the next execution by the host. Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`.
  */
 export const associationLifecycle: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = lifecycleInput.parse(context.df.getInput());
+  if (input.phase === "approved") return yield* usageLoop(context, input);
   const on = listen(context);
   const move = (to: AssociationStatus, actor: Actor, reason: string) =>
     setStatus(context, input, to, actor, reason);
@@ -74,14 +91,85 @@ export const associationLifecycle: OrchestrationHandler = function* (context: Or
     return yield* move("Rejected", "customer", `customer refused: ${reasonOf(review, "no reason given")}`);
   yield* move("Approved", "system", "refusal window passed");
 
-  // 4. Approved: the customer may still cancel, the partner may still withdraw.
-  // The usage loop attaches here (DESIGN.md steps 4–5): snapshotBaseline, then wait for UsageReported
-  // or one of these events, evaluate milestones, and continueAsNew after each reading. Until then the
-  // orchestration completes on the first of these events.
-  const approved = yield* firstOf(context, [on.withdrew, on.cancelled, on.refused]);
-  if (approved === on.withdrew) return yield* withdraw();
-  return yield* move("Rejected", "customer", `customer declined: ${reasonOf(approved, "no reason given")}`);
+  // 4. Approved: the baseline (usage at approval) is recorded once, then the usage loop starts in a
+  //    fresh execution. An end that arrived meanwhile (these waiters were awaited in this execution,
+  //    so the host would not carry them over) is handled here first.
+  const ends = [on.withdrew, on.cancelled, on.refused];
+  let ended = ends.find((s) => s.task.isCompleted);
+  if (!ended) {
+    const baseline: RecordBaselineInput = {
+      associationId: input.associationId,
+      partnerId: input.partnerId,
+      at: context.df.currentUtcDateTime.toISOString(),
+    };
+    yield context.df.callActivityWithRetry(recordBaselineName, activityRetry, baseline);
+    ended = ends.find((s) => s.task.isCompleted);
+  }
+  if (ended === on.withdrew) return yield* withdraw();
+  if (ended) return yield* decline(context, input, ended);
+  context.df.continueAsNew({ ...input, phase: "approved" } satisfies LifecycleInput);
+  return undefined;
 };
+
+/**
+ * 5. Approved, one reading at a time (DESIGN.md step 5): the first of PartnerWithdrew, a customer's
+ *    cancel (or a late refusal, read as one) and UsageReported, in that order of weight. A reading
+ *    whose payload is not a usage reading is dropped (the poller always sends one).
+ *
+ * Completing (nothing left to earn) ends the orchestration while the association stays Approved:
+ * a CustomerCancelled or PartnerWithdrew raised after that reaches no running instance (raising an
+ * event on a completed one is accepted and dropped), so whoever raises those events must apply the
+ * change itself when the instance has completed (see the API and consent-page handlers).
+ */
+function* usageLoop(
+  context: OrchestrationContext,
+  input: LifecycleInput,
+): Generator<Task, AssociationStatus | undefined, unknown> {
+  context.df.setCustomStatus({ status: "Approved" });
+  const on = { ...listen(context), usage: signalOf(context, lifecycleEvents.usageReported) };
+  const ends = [on.withdrew, on.cancelled, on.refused];
+  const withdraw = () =>
+    setStatus(context, input, "RejectedFinal", "partner", reasonOf(on.withdrew, "the partner withdrew"));
+
+  let next = yield* firstOf(context, [...ends, on.usage]);
+  if (next === on.usage) {
+    const reading = usageReading.safeParse(on.usage.task.result);
+    if (reading.success) {
+      const call: RecordMilestonesInput = {
+        associationId: input.associationId,
+        partnerId: input.partnerId,
+        reading: reading.data,
+        at: context.df.currentUtcDateTime.toISOString(),
+      };
+      const result = recordMilestonesResult.parse(
+        yield context.df.callActivityWithRetry(recordMilestonesName, activityRetry, call),
+      );
+      // Nothing left to earn: done. (A later cancel or withdrawal must then be applied without this
+      // instance; see above.)
+      if (result.remaining === 0 && !ends.some((s) => s.task.isCompleted)) return "Approved";
+    }
+    next = ends.find((s) => s.task.isCompleted) ?? on.usage;
+  }
+  if (next === on.withdrew) return yield* withdraw();
+  if (next !== on.usage) return yield* decline(context, input, next);
+  context.df.continueAsNew(input);
+  return undefined;
+}
+
+/** After approval, a customer's cancel (or refusal) rejects the association. */
+function decline(
+  context: OrchestrationContext,
+  input: LifecycleInput,
+  signal: Signal,
+): Generator<Task, AssociationStatus, unknown> {
+  return setStatus(
+    context,
+    input,
+    "Rejected",
+    "customer",
+    `customer declined: ${reasonOf(signal, "no reason given")}`,
+  );
+}
 
 /** One external event the lifecycle listens for, for the whole execution. */
 interface Signal {
@@ -95,14 +183,18 @@ interface Signal {
  * abandoned) waiter and be lost; a reused waiter keeps it, completed, for the next wait.
  */
 function listen(context: OrchestrationContext) {
-  const signal = (name: string): Signal => ({ name, task: context.df.waitForExternalEvent(name) });
   return {
-    poe: signal(lifecycleEvents.poeSubmitted),
-    withdrew: signal(lifecycleEvents.partnerWithdrew),
-    refused: signal(lifecycleEvents.customerRefused),
-    cancelled: signal(lifecycleEvents.customerCancelled),
+    poe: signalOf(context, lifecycleEvents.poeSubmitted),
+    withdrew: signalOf(context, lifecycleEvents.partnerWithdrew),
+    refused: signalOf(context, lifecycleEvents.customerRefused),
+    cancelled: signalOf(context, lifecycleEvents.customerCancelled),
   };
 }
+
+const signalOf = (context: OrchestrationContext, name: string): Signal => ({
+  name,
+  task: context.df.waitForExternalEvent(name),
+});
 
 /**
  * The first of `signals` to arrive, or "timeout" when `deadline` comes first; the timer is cancelled

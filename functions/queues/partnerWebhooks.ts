@@ -2,7 +2,11 @@ import { app, type InvocationContext } from "@azure/functions";
 import { NonRetriableError, NotFoundError, TransientDependencyError } from "../../src/domain/errors";
 import { withoutWebhook } from "../../src/domain/partner";
 import { deliverWebhook } from "../../src/integrations/webhooks/deliver";
-import { webhookEvent, type WebhookEvent } from "../../src/integrations/webhooks/webhookQueue";
+import {
+  partnerWebhookEvent,
+  statusChangedType,
+  type PartnerWebhookEvent,
+} from "../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
 
@@ -36,7 +40,11 @@ export function createPartnerWebhooksHandler(getWebhookPorts: () => PartnerWebho
   return async (queueEntry: unknown, context: InvocationContext): Promise<void> => {
     const event = readEvent(queueEntry, context);
     const ports = getWebhookPorts();
-    const tag = `partnerWebhooks: event ${event.eventId} (${event.type} ${event.from} → ${event.to}, association ${event.associationId})`;
+    const what =
+      event.type === statusChangedType
+        ? `${event.from} → ${event.to}`
+        : `${event.workload} ${event.milestoneKey}`;
+    const tag = `partnerWebhooks: event ${event.eventId} (${event.type} ${what}, association ${event.associationId})`;
 
     const partner = await ports.store.partners.get(event.partnerId).catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
@@ -88,7 +96,7 @@ export function createPartnerWebhooksHandler(getWebhookPorts: () => PartnerWebho
 }
 
 /** The queue message as the schema wants it; anything else is poison. */
-function readEvent(queueEntry: unknown, context: InvocationContext): WebhookEvent {
+function readEvent(queueEntry: unknown, context: InvocationContext): PartnerWebhookEvent {
   let raw: unknown = queueEntry;
   if (queueEntry instanceof Uint8Array) raw = Buffer.from(queueEntry).toString("utf8");
   if (typeof raw === "string") {
@@ -99,7 +107,7 @@ function readEvent(queueEntry: unknown, context: InvocationContext): WebhookEven
       throw new NonRetriableError("partner webhook: the queue message is not JSON", { cause: err });
     }
   }
-  const parsed = webhookEvent.safeParse(raw);
+  const parsed = partnerWebhookEvent.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)

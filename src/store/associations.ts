@@ -116,4 +116,18 @@ export class AssociationRepository {
       clauses.push(odata`customerTenantId eq ${filter.customerTenantId.toLowerCase()}`);
     return readPage(table, clauses.join(" and "), page, codec.fromRaw);
   }
+
+  /**
+   * One page of Approved associations of every partner, optionally of one kind: a cross-partition
+   * scan, for background work only (the usage poller), never for a partner's request.
+   */
+  async listApproved(
+    filter: { kind?: AssociationKind } = {},
+    page: PageRequest = {},
+  ): Promise<Page<Association>> {
+    const table = await this.store.table("associations");
+    const clauses = [odata`status eq ${"Approved"}`];
+    if (filter.kind) clauses.push(odata`kind eq ${associationKind.parse(filter.kind)}`);
+    return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+  }
 }

@@ -1,4 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { recordBaselineName, type RecordBaselineInput } from "../../functions/activities/recordBaseline";
+import {
+  recordMilestonesName,
+  type RecordMilestonesInput,
+  type RecordMilestonesResult,
+} from "../../functions/activities/recordMilestones";
 import {
   sendConsentEmailName,
   type SendConsentEmailInput,
@@ -9,7 +15,13 @@ import {
   associationLifecycleName,
 } from "../../functions/orchestrators/associationLifecycle";
 import { ActionType } from "../../src/devhost/durable/actions";
-import { lifecycleEvents, type LifecycleInput, type LifecycleSignal } from "../../src/domain/lifecycle";
+import { EventType } from "../../src/devhost/durable/events";
+import {
+  lifecycleEvents,
+  type LifecycleInput,
+  type LifecycleSignal,
+  type UsageReading,
+} from "../../src/domain/lifecycle";
 import { OrchestrationReplay, type Scheduled } from "../support/orchestrationReplay";
 
 const hour = 3_600_000;
@@ -90,6 +102,26 @@ const changesOf = (replay: OrchestrationReplay) =>
     const { to, actor, reason } = s.action.input as SetStatusInput;
     return { to, actor, reason };
   });
+
+/** The input of the continueAsNew the last turn asked for, if it asked for one. */
+const continuedWith = (replay: OrchestrationReplay): unknown =>
+  replay.state.actions.flat().find((a) => a.actionType === ActionType.ContinueAsNew)?.input;
+
+/** An execution of the usage loop (phase "approved"), as continueAsNew starts it. */
+const startApproved = () => start({ ...input, phase: "approved" });
+
+const reading: UsageReading = {
+  reportRefreshDate: "2026-11-28",
+  workloads: { teams: { paidSeats: 400, activeUsers: 70 }, exchange: { paidSeats: 400, activeUsers: 20 } },
+};
+
+/** Raises one reading at `when` and answers the recordMilestones call it causes with `result`. */
+async function report(replay: OrchestrationReplay, result: RecordMilestonesResult, when = at(100)) {
+  await replay.raise(lifecycleEvents.usageReported, reading, when);
+  const call = only(calls(replay.pending(), recordMilestonesName));
+  await replay.complete(idOf(call), result);
+  return call.action.input as RecordMilestonesInput;
+}
 
 describe("associationLifecycle: Draft", () => {
   it("waits for the PoE, a withdrawal or the PoE deadline, and says Draft", async () => {
@@ -205,7 +237,7 @@ describe("associationLifecycle: PoE, consent email, review", () => {
     });
   });
 
-  it("approves when the refusal window passes, then keeps listening", async () => {
+  it("approves when the refusal window passes, records the baseline, then continues as new", async () => {
     const replay = await start();
     await toApproved(replay);
     expect(changesOf(replay).at(-1)).toEqual({
@@ -213,20 +245,33 @@ describe("associationLifecycle: PoE, consent email, review", () => {
       actor: "system",
       reason: "refusal window passed",
     });
+    const baseline = only(calls(replay.pending(), recordBaselineName));
+    expect(baseline.action.actionType).toBe(ActionType.CallActivityWithRetry);
+    expect(baseline.action.input).toEqual({
+      associationId: input.associationId,
+      partnerId: input.partnerId,
+      at: at(25).toISOString(),
+    } satisfies RecordBaselineInput);
     expect(replay.state).toMatchObject({ isDone: false, customStatus: { status: "Approved" } });
-    expect(replay.pending()).toEqual([]); // no timer: only the customer or the partner ends it now
+
+    await replay.complete(idOf(baseline), { workloads: 2, flagged: 0 });
+    expect(continuedWith(replay)).toEqual({ ...input, phase: "approved" });
+    expect(replay.pending()).toEqual([]); // no timer: only events end the next phase
   });
 
-  it("rejects when the customer cancels after approval", async () => {
+  it("rejects when the customer cancels while the baseline is recorded, without continuing", async () => {
     const replay = await start();
     await toApproved(replay);
-    await replay.raise(lifecycleEvents.customerCancelled, customerSays("Project ended."), at(100));
+    const baseline = only(calls(replay.pending(), recordBaselineName));
+    await replay.raise(lifecycleEvents.customerCancelled, customerSays("Project ended."), at(30));
+    await replay.complete(idOf(baseline), { workloads: 2, flagged: 0 }, at(30.1));
     expect(await applyStatus(replay)).toMatchObject({
       to: "Rejected",
       actor: "customer",
       reason: "customer declined: Project ended.",
     });
     expect(replay.state).toMatchObject({ isDone: true, output: "Rejected" });
+    expect(continuedWith(replay)).toBeUndefined();
     expect(changesOf(replay).map((c) => c.to)).toEqual(["Submitted", "UnderReview", "Approved", "Rejected"]);
   });
 });
@@ -235,7 +280,11 @@ describe("associationLifecycle: the partner withdraws", () => {
   it.each([
     ["Draft", (_r: OrchestrationReplay) => Promise.resolve(), ["RejectedFinal"]],
     ["UnderReview", toReview, ["Submitted", "UnderReview", "RejectedFinal"]],
-    ["Approved", toApproved, ["Submitted", "UnderReview", "Approved", "RejectedFinal"]],
+    [
+      "Approved (baseline being recorded)",
+      toApproved,
+      ["Submitted", "UnderReview", "Approved", "RejectedFinal"],
+    ],
   ])("in %s → RejectedFinal, with the partner's reason", async (_status, reach, path) => {
     const replay = await start();
     await reach(replay);
@@ -244,6 +293,8 @@ describe("associationLifecycle: the partner withdraws", () => {
       partnerSays("Signed with the wrong tenant."),
       at(200),
     );
+    const baseline = calls(replay.pending(), recordBaselineName)[0];
+    if (baseline) await replay.complete(idOf(baseline), { workloads: 2, flagged: 0 });
     expect(await applyStatus(replay)).toMatchObject({
       to: "RejectedFinal",
       actor: "partner",
@@ -277,6 +328,101 @@ describe("associationLifecycle: the partner withdraws", () => {
   });
 });
 
+describe("associationLifecycle: the usage loop (phase approved)", () => {
+  it("says Approved and waits for usage, a cancel, a refusal or a withdrawal, with no timer", async () => {
+    const replay = await startApproved();
+    expect(waits(replay.scheduled).sort()).toEqual(
+      [
+        lifecycleEvents.customerCancelled,
+        lifecycleEvents.customerRefused,
+        lifecycleEvents.partnerWithdrew,
+        lifecycleEvents.usageReported,
+      ].sort(),
+    );
+    expect(timers(replay.scheduled)).toEqual([]);
+    expect(replay.state).toMatchObject({ isDone: false, customStatus: { status: "Approved" } });
+  });
+
+  it("hands a reading to recordMilestones, then continues as new with the same input", async () => {
+    const replay = await startApproved();
+    const call = await report(replay, { reached: 2, remaining: 1 });
+    expect(call).toEqual({
+      associationId: input.associationId,
+      partnerId: input.partnerId,
+      reading,
+      at: at(100).toISOString(),
+    } satisfies RecordMilestonesInput);
+    expect(continuedWith(replay)).toEqual({ ...input, phase: "approved" });
+    expect(changesOf(replay)).toEqual([]);
+  });
+
+  it("completes, still Approved, once nothing is left to earn", async () => {
+    const replay = await startApproved();
+    await report(replay, { reached: 1, remaining: 0 });
+    expect(replay.state).toMatchObject({ isDone: true, output: "Approved" });
+    expect(continuedWith(replay)).toBeUndefined();
+    expect(changesOf(replay)).toEqual([]);
+  });
+
+  it("rejects on the customer's cancel", async () => {
+    const replay = await startApproved();
+    await replay.raise(lifecycleEvents.customerCancelled, customerSays("Project ended."), at(100));
+    expect(await applyStatus(replay)).toMatchObject({
+      to: "Rejected",
+      actor: "customer",
+      reason: "customer declined: Project ended.",
+      at: at(100).toISOString(),
+    });
+    expect(replay.state).toMatchObject({ isDone: true, output: "Rejected" });
+    expect(calls(replay.scheduled, recordMilestonesName)).toEqual([]);
+  });
+
+  it("goes to RejectedFinal when the partner withdraws", async () => {
+    const replay = await startApproved();
+    await replay.raise(lifecycleEvents.partnerWithdrew, partnerSays("Wrong tenant."), at(100));
+    expect(await applyStatus(replay)).toMatchObject({ to: "RejectedFinal", reason: "Wrong tenant." });
+    expect(replay.state).toMatchObject({ isDone: true, output: "RejectedFinal" });
+  });
+
+  it("handles a cancel that arrives while milestones are recorded before continuing", async () => {
+    const replay = await startApproved();
+    await replay.raise(lifecycleEvents.usageReported, reading, at(100));
+    const call = only(calls(replay.pending(), recordMilestonesName));
+    await replay.raise(lifecycleEvents.customerCancelled, customerSays("Stop."), at(100.1));
+    await replay.complete(idOf(call), { reached: 0, remaining: 0 }, at(100.2));
+    expect(await applyStatus(replay)).toMatchObject({ to: "Rejected", reason: "customer declined: Stop." });
+    expect(replay.state).toMatchObject({ isDone: true, output: "Rejected" });
+    expect(continuedWith(replay)).toBeUndefined();
+  });
+
+  it("withdraws, recording nothing, when a reading follows the withdrawal in the same turn", async () => {
+    const replay = await startApproved();
+    await replay.deliver(
+      at(100),
+      {
+        EventType: EventType.EventRaised,
+        Name: lifecycleEvents.partnerWithdrew,
+        Input: JSON.stringify(partnerSays("Done.")),
+      },
+      {
+        EventType: EventType.EventRaised,
+        Name: lifecycleEvents.usageReported,
+        Input: JSON.stringify(reading),
+      },
+    );
+    expect(await applyStatus(replay)).toMatchObject({ to: "RejectedFinal", reason: "Done." });
+    expect(calls(replay.scheduled, recordMilestonesName)).toEqual([]);
+    expect(replay.state).toMatchObject({ isDone: true, output: "RejectedFinal" });
+  });
+
+  it("drops a reading that is not a usage reading and continues as new", async () => {
+    const replay = await startApproved();
+    await replay.raise(lifecycleEvents.usageReported, { reportRefreshDate: "yesterday" }, at(100));
+    expect(calls(replay.scheduled, recordMilestonesName)).toEqual([]);
+    expect(continuedWith(replay)).toEqual({ ...input, phase: "approved" });
+  });
+});
+
 describe("associationLifecycle: events out of place", () => {
   it("counts a cancel before approval as a refusal", async () => {
     const replay = await start();
@@ -290,8 +436,7 @@ describe("associationLifecycle: events out of place", () => {
   });
 
   it("counts a refusal after approval as a cancel", async () => {
-    const replay = await start();
-    await toApproved(replay);
+    const replay = await startApproved();
     await replay.raise(lifecycleEvents.customerRefused, customerSays("Changed our mind."), at(100));
     expect(await applyStatus(replay)).toMatchObject({
       to: "Rejected",

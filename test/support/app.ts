@@ -27,6 +27,9 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
     DURABLE_HUB_NAME: `App${run}`,
     INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
     PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
+    USAGE_POLL_QUEUE: `usage-poll-${run}`,
+    // Tests drive polling themselves: the timer's schedule is once a year.
+    USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
     // Queue retries in a second, not host.json's 30 s (the Functions host's override convention).
     AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
     AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",

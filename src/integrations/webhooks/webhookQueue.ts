@@ -1,10 +1,13 @@
 import { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
+import { guid, isoDate } from "../../domain/schemas/primitives";
 import { actor, associationStatus } from "../../domain/status";
+import { workloadId } from "../../domain/workloads";
 import type { StorageConnection } from "../../store/tableStore";
 
 /**
- * The queue between a status change and its delivery to the partner (`functions/queues/partnerWebhooks.ts`).
+ * The queue between a status change or a milestone and its delivery to the partner
+ * (`functions/queues/partnerWebhooks.ts`).
  * A message is the event itself, and its JSON is the webhook body the partner receives.
  */
 export const partnerWebhooksQueue = "partner-webhooks";
@@ -32,9 +35,49 @@ export const webhookEvent = z
   .strict();
 export type WebhookEvent = z.infer<typeof webhookEvent>;
 
-/** The port activities enqueue through. */
+export const milestoneReachedType = "association.milestone_reached";
+
+/**
+ * One incentive milestone recorded in the ledger (the recordMilestones activity). `eventId` is
+ * derived from (association, workload, milestone key), the ledger's own identity, so every enqueue
+ * of one milestone carries the same ID.
+ */
+export const milestoneReachedEvent = z
+  .object({
+    eventId: z.string().min(1).max(64),
+    partnerId: z.string().min(1).max(64),
+    associationId: z.string().min(1).max(64),
+    type: z.literal(milestoneReachedType),
+    customerTenantId: guid,
+    workload: workloadId,
+    /** `active-15`, `active-40`, `hwm-<seats>` (the ledger's milestoneKey). */
+    milestoneKey: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    /** Active users ÷ paid seats in the reading that reached it, capped at 1. */
+    activeShare: z.number().min(0).max(1),
+    paidSeats: z.number().int().nonnegative(),
+    activeUsers: z.number().int().nonnegative(),
+    units: z.number().nonnegative(),
+    amount: z.number().nonnegative(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    reportRefreshDate: isoDate,
+    payableOn: isoDate,
+    at: z.iso.datetime(),
+  })
+  .strict();
+export type MilestoneReachedEvent = z.infer<typeof milestoneReachedEvent>;
+
+/** Every event partners receive, told apart by `type`. */
+export const partnerWebhookEvent = z.discriminatedUnion("type", [webhookEvent, milestoneReachedEvent]);
+export type PartnerWebhookEvent = z.infer<typeof partnerWebhookEvent>;
+
+/** The port setStatus enqueues status changes through. */
 export interface WebhookQueue {
   enqueue(event: WebhookEvent): Promise<void>;
+}
+
+/** The port for every kind of partner event (what createWebhookQueue returns). */
+export interface PartnerWebhookQueue {
+  enqueue(event: PartnerWebhookEvent): Promise<void>;
 }
 
 /**
@@ -46,7 +89,7 @@ export interface WebhookQueue {
 export function createWebhookQueue(
   connection: StorageConnection,
   queueName: string = partnerWebhooksQueue,
-): WebhookQueue {
+): PartnerWebhookQueue {
   const client =
     typeof connection === "string"
       ? new QueueClient(connection, queueName)
@@ -64,7 +107,7 @@ export function createWebhookQueue(
   };
   return {
     async enqueue(event) {
-      const json = JSON.stringify(webhookEvent.parse(event));
+      const json = JSON.stringify(partnerWebhookEvent.parse(event));
       await ensureQueue();
       await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
     },

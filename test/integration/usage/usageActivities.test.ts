@@ -1,0 +1,500 @@
+import { randomUUID } from "node:crypto";
+import type { InvocationContext } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import { createRecordBaseline } from "../../../functions/activities/recordBaseline";
+import {
+  createRecordMilestones,
+  milestoneEventId,
+  type RecordMilestonesInput,
+} from "../../../functions/activities/recordMilestones";
+import { createUsagePollTenantHandler } from "../../../functions/queues/usagePoll";
+import { createUsagePollTimerHandler } from "../../../functions/timers/usagePoll";
+import type { Association } from "../../../src/domain/association";
+import { NonRetriableError, TransientDependencyError } from "../../../src/domain/errors";
+import { lifecycleEvents, type UsageReading } from "../../../src/domain/lifecycle";
+import type { TenantUsage, UsageProvider } from "../../../src/integrations/usage/usageProvider";
+import type { UsagePollMessage } from "../../../src/integrations/usage/usagePollQueue";
+import type { PartnerWebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
+import type { Store } from "../../../src/store/store";
+import { cporRequest, draftAssociation } from "../../support/builders";
+import { testStore } from "../../support/storage";
+
+const approvedAt = "2026-11-10T09:00:00.000Z";
+const at = (day: number) => `2026-11-${String(day).padStart(2, "0")}T12:00:00.000Z`;
+
+/** An association with its units claimed, Approved on 10 November unless told otherwise. */
+async function seed(
+  store: Store,
+  options: {
+    partnerId?: string;
+    tenant?: string;
+    workloads?: ("teams" | "exchange" | "sharepoint")[];
+  } & Partial<Pick<Association, "status">> = {},
+): Promise<Association> {
+  const partnerId = options.partnerId ?? "partner-a";
+  const customerTenantId = options.tenant ?? randomUUID();
+  const workloads = options.workloads ?? ["teams", "exchange"];
+  const association = draftAssociation(partnerId, {
+    customerTenantId,
+    request: cporRequest({ customerTenantId, workloads }),
+    units: workloads.map((w) => `workload:${w}`),
+    status: options.status ?? "Approved",
+    statusChangedAt: approvedAt,
+  });
+  await store.associations.create(association);
+  await store.claims.claim(customerTenantId, association.units, {
+    partnerId,
+    associationId: association.id,
+    claimedAt: association.createdAt,
+  });
+  return association;
+}
+
+/** Stores one reading per workload, as the poller would. */
+async function snapshot(store: Store, tenant: string, date: string, usage: UsageReading["workloads"]) {
+  for (const [workload, counts] of Object.entries(usage))
+    await store.usageSnapshots.record({
+      customerTenantId: tenant,
+      workload: workload as "teams",
+      reportRefreshDate: date,
+      ...counts,
+      fetchedAt: `${date}T06:00:00.000Z`,
+    });
+}
+
+function recordingWebhooks() {
+  const events: PartnerWebhookEvent[] = [];
+  return {
+    events,
+    enqueue(event: PartnerWebhookEvent) {
+      events.push(event);
+      return Promise.resolve();
+    },
+  };
+}
+
+const milestonesOf = (store: Store) =>
+  createRecordMilestones({ store, defaultProgramId: "fy20-osu-milestones", webhooks: recordingWebhooks() });
+
+const usage = (teams: [number, number], exchange: [number, number]): UsageReading["workloads"] => ({
+  teams: { paidSeats: teams[0], activeUsers: teams[1] },
+  exchange: { paidSeats: exchange[0], activeUsers: exchange[1] },
+});
+
+const call = (
+  association: Association,
+  date: string,
+  workloads: UsageReading["workloads"],
+  when: string,
+): RecordMilestonesInput => ({
+  associationId: association.id,
+  partnerId: association.partnerId,
+  reading: { reportRefreshDate: date, workloads },
+  at: when,
+});
+
+const timelineOf = async (store: Store, association: Association, kind: string) =>
+  (await store.auditEvents.timeline(association.partnerId, association.id)).filter((e) => e.kind === kind);
+
+const ledgerKeys = async (store: Store, association: Association) =>
+  (await store.incentiveLedger.list(association.partnerId, { associationId: association.id })).items.map(
+    (e) => `${e.workload}:${e.milestoneKey}`,
+  );
+
+describe("recordBaseline activity", () => {
+  it("starts from zeros when the tenant was never read, and pins the program", async () => {
+    const store = testStore();
+    const association = await seed(store);
+    const result = await createRecordBaseline({ store, programId: "fy20-osu-milestones" })({
+      associationId: association.id,
+      partnerId: association.partnerId,
+      at: at(11),
+    });
+    expect(result).toEqual({ workloads: 2, flagged: 0 });
+    const { value } = await store.associations.get(association.partnerId, association.id);
+    expect(value).toMatchObject({
+      incentiveProgramId: "fy20-osu-milestones",
+      incentiveProgramVersion: 1,
+      baseline: {
+        approvedAt,
+        workloads: {
+          teams: { paidSeats: 0, activeUsers: 0, highWaterMark: 0 },
+          exchange: { paidSeats: 0, activeUsers: 0, highWaterMark: 0 },
+        },
+      },
+      milestoneFlags: [],
+    });
+  });
+
+  it("flags thresholds already met at claim time once, and keeps the first baseline", async () => {
+    const store = testStore();
+    const association = await seed(store);
+    await snapshot(store, association.customerTenantId, "2026-11-08", usage([400, 180], [400, 20]));
+    const record = createRecordBaseline({ store, programId: "fy20-osu-milestones" });
+    const input = { associationId: association.id, partnerId: association.partnerId, at: at(11) };
+
+    expect(await record(input)).toEqual({ workloads: 2, flagged: 2 });
+    await snapshot(store, association.customerTenantId, "2026-11-09", usage([500, 10], [500, 10]));
+    expect(await record(input)).toEqual({ workloads: 2, flagged: 2 });
+
+    const { value } = await store.associations.get(association.partnerId, association.id);
+    expect(value.baseline?.workloads["teams"]).toEqual({
+      paidSeats: 400,
+      activeUsers: 180,
+      highWaterMark: 400,
+    });
+    expect(value.milestoneFlags?.map((f) => `${f.workload}:${f.key}:${f.reason}`)).toEqual([
+      "teams:active-15:exceeded-at-claim",
+      "teams:active-40:exceeded-at-claim",
+    ]);
+    expect((await timelineOf(store, association, "milestone-flagged")).map((e) => e.eventId)).toEqual([
+      "flag|exceeded-at-claim|teams|active-15",
+      "flag|exceeded-at-claim|teams|active-40",
+    ]);
+  });
+
+  it("fails without retrying for an unknown association", async () => {
+    const store = testStore();
+    await expect(
+      createRecordBaseline({ store, programId: "fy20-osu-milestones" })({
+        associationId: randomUUID(),
+        partnerId: "partner-a",
+        at: at(11),
+      }),
+    ).rejects.toBeInstanceOf(NonRetriableError);
+  });
+});
+
+describe("recordMilestones activity", () => {
+  async function approved(store: Store, workloads?: ("teams" | "exchange" | "sharepoint")[]) {
+    const association = await seed(store, workloads ? { workloads } : {});
+    await createRecordBaseline({ store, programId: "fy20-osu-milestones" })({
+      associationId: association.id,
+      partnerId: association.partnerId,
+      at: at(10),
+    });
+    return association;
+  }
+
+  it("records each milestone once, tells the timeline and the partner, and counts what remains", async () => {
+    const store = testStore();
+    const association = await approved(store);
+    const webhooks = recordingWebhooks();
+    const record = createRecordMilestones({ store, webhooks, defaultProgramId: "fy20-osu-milestones" });
+
+    expect(await record(call(association, "2026-11-12", usage([400, 80], [400, 20]), at(12)))).toEqual({
+      reached: 1,
+      remaining: 2,
+    });
+    expect(await record(call(association, "2026-11-12", usage([400, 80], [400, 20]), at(13)))).toEqual({
+      reached: 0,
+      remaining: 2,
+    });
+    expect(await record(call(association, "2026-11-20", usage([400, 170], [400, 70]), at(20)))).toEqual({
+      reached: 2,
+      remaining: 0,
+    });
+
+    expect(await ledgerKeys(store, association)).toEqual([
+      "exchange:active-15",
+      "teams:active-15",
+      "teams:active-40",
+    ]);
+    const reached = await timelineOf(store, association, "milestone-reached");
+    expect(reached.map((e) => e.eventId).sort()).toEqual(
+      [
+        milestoneEventId(association.id, "teams", "active-15"),
+        milestoneEventId(association.id, "teams", "active-40"),
+        milestoneEventId(association.id, "exchange", "active-15"),
+      ].sort(),
+    );
+    expect(webhooks.events).toHaveLength(3);
+    expect(webhooks.events[0]).toMatchObject({
+      type: "association.milestone_reached",
+      eventId: milestoneEventId(association.id, "teams", "active-15"),
+      partnerId: association.partnerId,
+      associationId: association.id,
+      customerTenantId: association.customerTenantId,
+      workload: "teams",
+      milestoneKey: "active-15",
+      activeShare: 0.2,
+      paidSeats: 400,
+      activeUsers: 80,
+      amount: 4000,
+      currency: "USD",
+      reportRefreshDate: "2026-11-12",
+      payableOn: "2026-12-16",
+      at: at(12),
+    });
+  });
+
+  it("repairs a call that stopped after the ledger insert: the retry tells the timeline and the partner", async () => {
+    const store = testStore();
+    const association = await approved(store);
+    const input = call(association, "2026-11-12", usage([400, 80], [400, 20]), at(12));
+    await store.incentiveLedger.recordOnce({
+      partnerId: association.partnerId,
+      associationId: association.id,
+      customerTenantId: association.customerTenantId,
+      workload: "teams",
+      milestoneKey: "active-15",
+      programId: "fy20-osu-milestones",
+      programVersion: 1,
+      units: 1,
+      amount: 4000,
+      currency: "USD",
+      reportRefreshDate: "2026-11-12",
+      earnedAt: at(12),
+      payableOn: "2026-12-16",
+    });
+    const webhooks = recordingWebhooks();
+    const record = createRecordMilestones({ store, webhooks, defaultProgramId: "fy20-osu-milestones" });
+
+    expect(await record(input)).toEqual({ reached: 1, remaining: 2 });
+    expect(await record(input)).toEqual({ reached: 1, remaining: 2 }); // and again: still one of each
+    expect(await ledgerKeys(store, association)).toEqual(["teams:active-15"]);
+    expect(await timelineOf(store, association, "milestone-reached")).toHaveLength(1);
+    expect(webhooks.events.map((e) => e.eventId)).toEqual([
+      milestoneEventId(association.id, "teams", "active-15"),
+      milestoneEventId(association.id, "teams", "active-15"),
+    ]);
+  });
+
+  it("records nothing for a reading refreshed before approval, or once the association is not Approved", async () => {
+    const store = testStore();
+    const association = await approved(store);
+    const record = milestonesOf(store);
+    expect(await record(call(association, "2026-11-09", usage([400, 200], [400, 200]), at(12)))).toEqual({
+      reached: 0,
+      remaining: 3,
+    });
+    await store.associations.update(association.partnerId, association.id, (a) => ({
+      ...a,
+      status: "Rejected",
+    }));
+    expect(await record(call(association, "2026-11-12", usage([400, 200], [400, 200]), at(13)))).toEqual({
+      reached: 0,
+      remaining: 3,
+    });
+    expect(await ledgerKeys(store, association)).toEqual([]);
+  });
+
+  it("flags a milestone reached with too few seats once, and drops the flag when it pays later", async () => {
+    const store = testStore();
+    const association = await approved(store, ["sharepoint"]);
+    const record = milestonesOf(store);
+    const sharepoint = (seats: number, active: number) => ({
+      sharepoint: { paidSeats: seats, activeUsers: active },
+    });
+
+    expect(await record(call(association, "2026-11-12", sharepoint(8, 4), at(12)))).toEqual({
+      reached: 0,
+      remaining: 1,
+    });
+    await record(call(association, "2026-11-13", sharepoint(9, 5), at(13)));
+    expect(await timelineOf(store, association, "milestone-flagged")).toHaveLength(1);
+    expect(
+      (await store.associations.get(association.partnerId, association.id)).value.milestoneFlags,
+    ).toMatchObject([{ workload: "sharepoint", key: "active-15", reason: "below-seat-band" }]);
+
+    expect(await record(call(association, "2026-11-20", sharepoint(40, 10), at(20)))).toEqual({
+      reached: 1,
+      remaining: 0,
+    });
+    expect(
+      (await store.associations.get(association.partnerId, association.id)).value.milestoneFlags,
+    ).toEqual([]);
+  });
+
+  it("counts flagged-at-claim thresholds as settled", async () => {
+    const store = testStore();
+    const association = await seed(store);
+    await snapshot(store, association.customerTenantId, "2026-11-08", usage([400, 180], [400, 20]));
+    await createRecordBaseline({ store, programId: "fy20-osu-milestones" })({
+      associationId: association.id,
+      partnerId: association.partnerId,
+      at: at(10),
+    });
+    expect(
+      await milestonesOf(store)(call(association, "2026-11-12", usage([400, 200], [400, 80]), at(12))),
+    ).toEqual({
+      reached: 1,
+      remaining: 0,
+    });
+    expect(await ledgerKeys(store, association)).toEqual(["exchange:active-15"]);
+  });
+
+  it("fails without retrying when the association has no baseline", async () => {
+    const store = testStore();
+    const association = await seed(store);
+    await expect(
+      milestonesOf(store)(call(association, "2026-11-12", usage([400, 80], [400, 20]), at(12))),
+    ).rejects.toThrow(/no baseline/);
+  });
+});
+
+/** A provider that answers the readings it is given, in turn (the last one again when they run out). */
+function scriptedProvider(...answers: (Omit<TenantUsage, "customerTenantId" | "fetchedAt"> | Error)[]) {
+  const reads: string[] = [];
+  const provider: UsageProvider = {
+    readTenant(customerTenantId, now) {
+      reads.push(customerTenantId);
+      const answer = answers[Math.min(reads.length, answers.length) - 1];
+      if (answer === undefined || answer instanceof Error)
+        return Promise.reject(answer ?? new Error("no answer"));
+      return Promise.resolve({ ...answer, customerTenantId, fetchedAt: now.toISOString() });
+    },
+  };
+  return { provider, reads };
+}
+
+function invocation(dequeueCount = 1) {
+  const lines: string[] = [];
+  const log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  const context = {
+    log,
+    warn: log,
+    error: log,
+    triggerMetadata: { dequeueCount },
+  } as unknown as InvocationContext;
+  return { context, lines };
+}
+
+describe("usage poll: one tenant", () => {
+  async function tenantWithAssociations(store: Store) {
+    const tenant = randomUUID();
+    const teams = await seed(store, { tenant, partnerId: "partner-a", workloads: ["teams"] });
+    const exchange = await seed(store, { tenant, partnerId: "partner-b", workloads: ["exchange"] });
+    const draft = await seed(store, {
+      tenant,
+      partnerId: "partner-c",
+      workloads: ["sharepoint"],
+      status: "Draft",
+    });
+    return { tenant, teams, exchange, draft };
+  }
+
+  function handler(
+    store: Store,
+    provider: UsageProvider,
+    raiseFails?: (associationId: string) => Error | undefined,
+  ) {
+    const raised: { associationId: string; eventName: string; payload: unknown }[] = [];
+    const handle = createUsagePollTenantHandler(() => ({
+      store,
+      usageProvider: provider,
+      clock: () => new Date("2026-11-12T06:00:00.000Z"),
+      raise: (associationId, eventName, payload) => {
+        const failure = raiseFails?.(associationId);
+        if (failure) return Promise.reject(failure);
+        raised.push({ associationId, eventName, payload });
+        return Promise.resolve();
+      },
+    }));
+    return { handle, raised };
+  }
+
+  const r1 = { reportRefreshDate: "2026-11-12", workloads: usage([400, 80], [400, 20]) };
+  const r0 = { reportRefreshDate: "2026-11-11", workloads: usage([400, 70], [400, 10]) };
+
+  it("reads the tenant once, stores the reading and raises it on each Approved association", async () => {
+    const store = testStore();
+    const { tenant, teams, exchange } = await tenantWithAssociations(store);
+    const { provider, reads } = scriptedProvider(r1);
+    const { handle, raised } = handler(store, provider);
+
+    await handle(JSON.stringify({ customerTenantId: tenant }), invocation().context);
+
+    expect(reads).toEqual([tenant]);
+    expect(raised.map((r) => r.associationId).sort()).toEqual([teams.id, exchange.id].sort());
+    expect(raised[0]).toMatchObject({ eventName: lifecycleEvents.usageReported, payload: r1 });
+    expect((await store.usageSnapshots.latest(tenant, "teams"))?.activeUsers).toBe(80);
+  });
+
+  it("raises nothing for the same report again, or for a stale one", async () => {
+    const store = testStore();
+    const { tenant } = await tenantWithAssociations(store);
+    const { provider } = scriptedProvider(r1, r1, r0);
+    const { handle, raised } = handler(store, provider);
+    for (let i = 0; i < 3; i++) await handle({ customerTenantId: tenant }, invocation().context);
+    expect(raised).toHaveLength(2); // the first delivery, on two associations
+    expect((await store.usageSnapshots.latest(tenant, "teams"))?.reportRefreshDate).toBe("2026-11-12");
+  });
+
+  it("raises a duplicate again on a redelivered message (the attempt before may have failed to raise)", async () => {
+    const store = testStore();
+    const { tenant } = await tenantWithAssociations(store);
+    const { provider } = scriptedProvider(r1);
+    await snapshot(store, tenant, r1.reportRefreshDate, r1.workloads);
+    const { handle, raised } = handler(store, provider);
+    await handle({ customerTenantId: tenant }, invocation(1).context);
+    expect(raised).toHaveLength(0);
+    await handle({ customerTenantId: tenant }, invocation(2).context);
+    expect(raised).toHaveLength(2);
+  });
+
+  it("completes on a NonRetriableError and throws a TransientDependencyError for the host to retry", async () => {
+    const store = testStore();
+    const { tenant } = await tenantWithAssociations(store);
+    const refused = handler(store, scriptedProvider(new NonRetriableError("403 from Graph")).provider);
+    const { context, lines } = invocation();
+    await refused.handle({ customerTenantId: tenant }, context);
+    expect(lines.join("\n")).toMatch(/usage cannot be read.*403 from Graph/);
+    const throttled = handler(store, scriptedProvider(new TransientDependencyError("429")).provider);
+    await expect(throttled.handle({ customerTenantId: tenant }, invocation().context)).rejects.toBeInstanceOf(
+      TransientDependencyError,
+    );
+    expect(await store.usageSnapshots.latest(tenant, "teams")).toBeUndefined();
+  });
+
+  it("skips an association without an orchestration and fails for other raise errors, after trying all", async () => {
+    const store = testStore();
+    const { tenant, teams, exchange } = await tenantWithAssociations(store);
+    const missing = handler(store, scriptedProvider(r1).provider, (id) =>
+      id === teams.id ? new Error(`No instance with ID '${id}' found.`) : undefined,
+    );
+    await missing.handle({ customerTenantId: tenant }, invocation().context);
+    expect(missing.raised.map((r) => r.associationId)).toEqual([exchange.id]);
+
+    const down = handler(
+      store,
+      scriptedProvider({ ...r1, reportRefreshDate: "2026-11-13" }).provider,
+      (id) => (id === teams.id ? new Error("503 from the task hub") : undefined),
+    );
+    await expect(down.handle({ customerTenantId: tenant }, invocation().context)).rejects.toThrow(/503/);
+    expect(down.raised.map((r) => r.associationId)).toEqual([exchange.id]);
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["no tenant", "{}"],
+    ["not a GUID", '{"customerTenantId":"contoso"}'],
+  ])("sends a message that is %s to the poison queue", async (_what, message) => {
+    const { handle } = handler(testStore(), scriptedProvider(r1).provider);
+    await expect(handle(message, invocation().context)).rejects.toBeInstanceOf(NonRetriableError);
+  });
+});
+
+describe("usage poll: the timer", () => {
+  it("enqueues each tenant with an Approved Modern Work & Security association once", async () => {
+    const store = testStore();
+    const shared = randomUUID();
+    await seed(store, { tenant: shared, partnerId: "partner-a", workloads: ["teams"] });
+    await seed(store, { tenant: shared, partnerId: "partner-b", workloads: ["exchange"] });
+    const other = await seed(store, { partnerId: "partner-b" });
+    await seed(store, { status: "Draft" });
+    await seed(store, { status: "Rejected" });
+    const enqueued: UsagePollMessage[] = [];
+    const handle = createUsagePollTimerHandler(() => ({
+      store,
+      queue: {
+        enqueue: (message) => {
+          enqueued.push(message);
+          return Promise.resolve();
+        },
+      },
+    }));
+    await handle({ isPastDue: false, scheduleStatus: undefined } as never, invocation().context);
+    expect(enqueued.map((m) => m.customerTenantId).sort()).toEqual([shared, other.customerTenantId].sort());
+  });
+});
