@@ -1,0 +1,1050 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { QueueClient } from "@azure/storage-queue";
+import { association as associationSchema, type Association } from "../src/domain/association";
+import { lifecycleInput } from "../src/domain/lifecycle";
+import type { WorkloadId } from "../src/domain/workloads";
+import { connectionStringFor, startAzurite, type RunningAzurite } from "../src/devhost/azurite";
+import { startHost, type RunningHost } from "../src/devhost/host";
+import { Invoker, type Logger } from "../src/devhost/invoker";
+import { writeOutputBindings } from "../src/devhost/triggers/outputBindings";
+import { timerInput } from "../src/devhost/triggers/timerTriggers";
+import { graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
+import { createStore, type Store } from "../src/store/store";
+import { checked } from "../src/store/tableStore";
+import {
+  createFakeTlsCertificate,
+  startFakeGraph,
+  type FakeGraph,
+  type FakeGraphTenant,
+} from "../test/fixtures/fakeGraph";
+import { cporRequest } from "../test/support/builders";
+import { startCountingProxy, type CountingProxy } from "./countingProxy";
+
+/**
+ * `npm run bench:usage -- [--scale 0.2] [--timeout 15] [--without-lifecycles] [--breakdown]`: ONE
+ * usage-polling cycle at scale, on the real app and the local host, reported (not a test: a Graph
+ * call count that does not match, or a poisoned message, is printed and exits 1; the time limit
+ * exits 2).
+ *
+ * Scale 1.0 = 5,000 customer tenants × 4 Approved Modern Work & Security CPOR associations (20,000),
+ * each association of a tenant with another of 8 partners and its own workload. What the poller
+ * reads is seeded straight into Azurite through the store's tables (entity-group transactions of up
+ * to 100 rows, one partition each): the associations (Approved, baseline, program) and the claims
+ * index rows (PartitionKey = tenant) through which `functions/queues/usagePoll.ts` finds a tenant's
+ * associations. Every association also gets what it has in production: a lifecycle orchestration
+ * waiting in its usage loop (phase "approved"), started through the host's Durable HTTP API, so
+ * every UsageReported the poller raises is accepted (202) and then processed (recordMilestones, then
+ * continueAsNew), exactly as it would be.
+ *
+ * Processes: this one (Azurite's parent, the counting proxies, the fake Graph and Entra ID, and the
+ * seeding) and a CHILD running the local host with the app (this same file, role "host"). The child
+ * exists because Node reads NODE_EXTRA_CA_CERTS only at start (test/integration/fakeGraphTls.ts): it
+ * starts with the fake token endpoint's certificate trusted, and its peak RSS is the host's alone.
+ *
+ * The cycle is started the way the host's timer loop starts it: the registered `usagePoll` timer
+ * function (the real app's, with its own ports) is invoked once through the local host's Invoker
+ * with a TimerInfo input, inside the host process, while its queue triggers run. The schedule itself
+ * never fires (`0 0 0 1 1 *`). The devhost has no admin endpoint to run a timer, so the child takes
+ * that one command over IPC.
+ *
+ * Reported: cycle time (the timer's start → the last tenant's message processed, every UsageReported
+ * raised, the queue empty), then the downstream work (every lifecycle turn and recordMilestones
+ * done); Graph calls per cycle from the fake against tenants × `graphCallsPerTenant`; storage
+ * transactions per association, counted by proxies in front of Azurite's table and queue ports
+ * (the host's idle polling included; an estimate without it beside); the host's peak RSS (VmHWM,
+ * reset after seeding). The whole run stops after `--timeout` minutes with a message saying where.
+ *
+ * Scale. Azurite answers table queries by scanning the whole table (point reads are indexed), and
+ * the local host loads an orchestration's history with a PartitionKey query on every turn, so with
+ * the lifecycles each tenant costs more as the task hub grows: here (2 cores) scale 0.2 takes about
+ * 7 minutes and 1.0 would take hours. `--without-lifecycles` leaves the orchestrations out (each raise
+ * is answered 404 and skipped): the poller's own work, which runs at scale 1.0 in about 4 minutes.
+ * Storage transactions per association do not depend on the speed: `--breakdown` splits them by
+ * table and queue (one more proxy hop in front of the counting proxies; figures otherwise the same).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// The parent: storage, fakes, seeding, the cycle, the report.
+
+const tenantsAtFullScale = 5_000;
+const associationsPerTenant = 4;
+const partnerCount = 8;
+/** One workload per association of a tenant: each holds its own claim unit. */
+const workloadsByIndex: readonly WorkloadId[] = ["teams", "exchange", "sharepoint", "m365-apps"];
+const polledKind = "cpor-osu-modern-work-security";
+const programId = "fy20-osu-milestones";
+
+interface Options {
+  scale: number;
+  timeoutMinutes: number;
+  /** Classify the host's storage requests by table / queue (one more proxy hop in front of the counters). */
+  breakdown: boolean;
+  /**
+   * No lifecycle orchestrations: each raise is answered 404 and skipped (the poller's own work only,
+   * without the Durable turns that Azurite's table scans slow down as the task hub grows).
+   */
+  withoutLifecycles: boolean;
+}
+
+interface Seeded {
+  tenants: string[];
+  associations: Association[];
+  seconds: number;
+  transactions: number;
+}
+
+/** What the host child counts from its own log lines (one per invocation, plus the app's logs). */
+interface HostStats {
+  succeeded: Record<string, number>;
+  failed: Record<string, number>;
+  /** Date.now() of each function's last successful invocation. */
+  lastSucceededAt: Record<string, number>;
+  /** Sum of "UsageReported raised on N association(s)". */
+  raised: number;
+  tenantsRaised: number;
+  nothingRaised: number;
+  noOrchestration: number;
+  raiseFailures: number;
+  poisoned: number;
+  errorLines: number;
+  timerEnqueued?: { tenants: number; associations: number };
+  /** usagePollTenant invocation durations, ms: p50 / p95 / max. */
+  tenantMs?: { p50: number; p95: number; max: number };
+}
+
+class Deadline {
+  private readonly at: number;
+  constructor(readonly minutes: number) {
+    this.at = Date.now() + minutes * 60_000;
+  }
+  get remainingMs(): number {
+    return this.at - Date.now();
+  }
+  check(phase: string, progress: () => string = () => ""): void {
+    if (Date.now() < this.at) return;
+    const detail = progress();
+    throw new BenchTimeout(
+      `bench:usage stopped: the ${this.minutes}-minute limit (--timeout) passed during "${phase}"` +
+        `${detail ? ` (${detail})` : ""}. Try a smaller --scale or a larger --timeout.`,
+    );
+  }
+}
+
+class BenchTimeout extends Error {}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const deadline = new Deadline(options.timeoutMinutes);
+  const tenantCount = Math.max(1, Math.round(tenantsAtFullScale * options.scale));
+  const associationCount = tenantCount * associationsPerTenant;
+  const run = randomBytes(4).toString("hex");
+  const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  log(
+    `bench:usage: scale ${options.scale} = ${tenantCount} tenants × ${associationsPerTenant} = ` +
+      `${associationCount} associations, ${partnerCount} partners; limit ${options.timeoutMinutes} min`,
+  );
+
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let failure: unknown;
+  const classifiers: ClassifyingProxy[] = [];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  const onSignal = () => {
+    log("interrupted: stopping the host, Azurite and the fakes");
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    // The fake token endpoint's certificate, trusted by the host child from its start.
+    const tls = await createFakeTlsCertificate();
+    const dir = await mkdtemp(join(tmpdir(), "bench-usage-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const caFile = join(dir, "extra-ca.pem");
+    const inherited = process.env["NODE_EXTRA_CA_CERTS"]
+      ? await readFile(process.env["NODE_EXTRA_CA_CERTS"], "utf8").catch(() => "")
+      : "";
+    await writeFile(caFile, `${inherited.trimEnd()}\n${tls.cert}`.trimStart());
+
+    const azurite: RunningAzurite = await startAzurite();
+    cleanups.push(() => azurite.stop());
+    const tables = await startCountingProxy(azurite.ports.table);
+    const queues = await startCountingProxy(azurite.ports.queue);
+    cleanups.push(() => Promise.all([tables.close(), queues.close()]));
+    const proxied = await (async () => {
+      if (!options.breakdown)
+        return connectionStringFor({ blob: azurite.ports.blob, queue: queues.port, table: tables.port });
+      const tableKinds = await startClassifyingProxy(tables.port);
+      const queueKinds = await startClassifyingProxy(queues.port);
+      cleanups.push(() => Promise.all([tableKinds.close(), queueKinds.close()]));
+      classifiers.push(tableKinds, queueKinds);
+      return connectionStringFor({
+        blob: azurite.ports.blob,
+        queue: queueKinds.port,
+        table: tableKinds.port,
+      });
+    })();
+
+    const graph = await startFakeGraph({ tls, defaultTenant: steadyTenant() });
+    cleanups.push(() => graph.stop());
+
+    const settings = appSettings(run, graph);
+    const prefix = settings["TABLE_PREFIX"] as string;
+    // Seeding and watching go straight to Azurite: the proxies count the host's requests only.
+    const store = createStore(azurite.connectionString, { prefix });
+
+    log(`seeding ${associationCount} associations and their claims through the store's tables…`);
+    const seeded = await seed(store, tenantCount, deadline);
+    log(
+      `seeded in ${seeded.seconds.toFixed(1)} s (${seeded.transactions} entity-group transactions, ` +
+        `${Math.round((associationCount * 2) / seeded.seconds)} rows/s)`,
+    );
+    await checkSeed(store, seeded);
+
+    log("starting the host (child process, real app from dist/)…");
+    const host = await HostChild.spawn(
+      { ...settings, NODE_EXTRA_CA_CERTS: caFile, BENCH_CONNECTION: proxied },
+      Math.min(120_000, Math.max(1_000, deadline.remainingMs)),
+    );
+    cleanups.push(() => host.stop());
+    log(`host ${host.pid} on ${host.url}`);
+
+    const hub = hubQueues(azurite.connectionString, settings["DURABLE_HUB_NAME"] as string);
+    const pollQueue = new QueueClient(azurite.connectionString, settings["USAGE_POLL_QUEUE"] as string);
+    const poisonQueue = new QueueClient(
+      azurite.connectionString,
+      `${settings["USAGE_POLL_QUEUE"] as string}-poison`,
+    );
+
+    const lifecycles = !options.withoutLifecycles;
+    let started = { seconds: 0 };
+    if (lifecycles) {
+      log(`starting ${associationCount} lifecycle orchestrations in their usage loop (phase "approved")…`);
+      started = await startOrchestrations(host, seeded.associations, hub, deadline, log);
+      log(`orchestrations waiting after ${started.seconds.toFixed(1)} s`);
+    } else log("--without-lifecycles: no orchestrations; every raise will be answered 404 and skipped");
+
+    // Idle: what the host's pollers cost with nothing to do, to tell the cycle's own transactions apart.
+    const idle = await idleRate(tables, queues, 5_000);
+    log(`idle polling: ${idle.perSecond.toFixed(1)} storage transactions/s`);
+    const hwmReset = resetPeakRss(host.pid);
+    const rssBefore = memoryOf(host.pid);
+
+    // ---- the cycle ----
+    const before = { tables: tables.count, queues: queues.count };
+    const kindsBefore = classifiers.map((c) => new Map(c.counts));
+    const cpuBefore = cpuSeconds(host.pid, azuritePid());
+    const statsBefore = await host.stats();
+    graph.resetStats();
+    const t0 = Date.now();
+    log("cycle: invoking the usagePoll timer function once in the host…");
+    const fired = host.fireTimer();
+    let timer: { ok: boolean; durationMs: number; error?: string } | undefined;
+    void fired.then((t) => {
+      timer = t;
+      log(`timer ${t.ok ? "done" : `FAILED: ${t.error}`} in ${(t.durationMs / 1000).toFixed(2)} s`);
+    });
+
+    let stats = statsBefore;
+    /** Associations the poller is done with: raised on (202), or skipped for want of an orchestration. */
+    const handled = (s: HostStats) =>
+      lifecycles ? s.raised - statsBefore.raised : s.noOrchestration - statsBefore.noOrchestration;
+    const pollProgress = () =>
+      `${delta(stats, statsBefore, "usagePollTenant")}/${tenantCount} tenants read, ` +
+      `${handled(stats)}/${associationCount} UsageReported ${lifecycles ? "raised" : "skipped (no orchestration)"}`;
+    let lastReport = Date.now();
+    let pollDone: { at: number; queued: number; poison: number; unread: number } | undefined;
+    while (!pollDone) {
+      deadline.check("the polling cycle", pollProgress);
+      await sleep(200);
+      stats = await host.stats();
+      if (Date.now() - lastReport > 10_000) {
+        log(`cycle: ${pollProgress()}`);
+        lastReport = Date.now();
+      }
+      if (timer && !timer.ok) throw new Error(`the usagePoll timer failed: ${timer.error}`);
+      if (!timer || delta(stats, statsBefore, "usagePollTenant") < tenantCount) continue;
+      if (handled(stats) < associationCount && stats.poisoned === statsBefore.poisoned) continue;
+      const queued = await approximateCount(pollQueue);
+      if (queued > 0) continue;
+      const unread = seeded.tenants.filter((t) => graph.stats(t).subscribedSkusCalls === 0).length;
+      if (unread > 0) continue;
+      pollDone = {
+        at: stats.lastSucceededAt["usagePollTenant"] ?? Date.now(),
+        queued,
+        poison: await approximateCount(poisonQueue),
+        unread,
+      };
+    }
+    const afterPoll = { tables: tables.count, queues: queues.count };
+    const cpuAtPoll = cpuSeconds(host.pid, azuritePid());
+    const graphStats = graph.stats();
+    const rssAtPoll = memoryOf(host.pid);
+    const pollStats = stats;
+    const cycleSeconds = (pollDone.at - t0) / 1000;
+    log(`cycle: every tenant read after ${cycleSeconds.toFixed(1)} s`);
+
+    // ---- downstream: each UsageReported → a lifecycle turn → recordMilestones → continueAsNew ----
+    const downstreamProgress = () =>
+      `${delta(stats, statsBefore, "recordMilestones")}/${associationCount} recordMilestones done`;
+    let downstreamAt = lifecycles ? undefined : pollDone.at;
+    if (lifecycles) log("waiting for the lifecycles' turns…");
+    while (downstreamAt === undefined) {
+      deadline.check("the lifecycles' turns after the cycle", downstreamProgress);
+      await sleep(500);
+      stats = await host.stats();
+      if (Date.now() - lastReport > 10_000) {
+        log(`downstream: ${downstreamProgress()}`);
+        lastReport = Date.now();
+      }
+      if (delta(stats, statsBefore, "recordMilestones") < associationCount) continue;
+      if ((await hub.pending()) > 0) continue;
+      const settled = stats.lastSucceededAt["associationLifecycle"] ?? 0;
+      await sleep(1_000);
+      const again = await host.stats();
+      if ((again.lastSucceededAt["associationLifecycle"] ?? 0) !== settled) continue;
+      if ((await hub.pending()) > 0) continue;
+      stats = again;
+      downstreamAt = Math.max(settled, stats.lastSucceededAt["recordMilestones"] ?? 0);
+    }
+    const afterAll = { tables: tables.count, queues: queues.count };
+    const kindsAfter = classifiers.map((c) => new Map(c.counts));
+    const rssAtEnd = memoryOf(host.pid);
+    const downstreamSeconds = (downstreamAt - t0) / 1000;
+    const timerResult = timer ?? (await fired);
+
+    // The timer's listing alone (same query, same pages), to split its time into listing and enqueueing.
+    const listing = await timeListing(store);
+
+    // ---- report ----
+    const pollTransactions = afterPoll.tables + afterPoll.queues - before.tables - before.queues;
+    const allTransactions = afterAll.tables + afterAll.queues - before.tables - before.queues;
+    const expectedGraphCalls = tenantCount * graphCallsPerTenant;
+    const lines: string[] = [];
+    const fmt = (n: number, digits = 1) => n.toFixed(digits);
+    lines.push(
+      `## usage poll, one cycle: ${tenantCount} tenants, ${associationCount} associations (scale ${options.scale})`,
+    );
+    lines.push("");
+    lines.push(
+      `trigger: the app's registered usagePoll timer function, invoked once in the host process through the devhost Invoker (TimerInfo input, as the timer loop does); schedule "0 0 0 1 1 *" never fires`,
+    );
+    lines.push(
+      `timer run: ${fmt(timerResult.durationMs / 1000, 2)} s (${pollStats.timerEnqueued?.tenants ?? "?"} tenants enqueued for ${pollStats.timerEnqueued?.associations ?? "?"} associations); listing alone ${fmt(listing.seconds, 2)} s (${listing.pages} pages of ≤1000), so enqueueing ≈ ${fmt(Math.max(0, timerResult.durationMs / 1000 - listing.seconds), 2)} s`,
+    );
+    lines.push(
+      `cycle time: ${fmt(cycleSeconds)} s (timer start → last tenant processed) = ${fmt(tenantCount / cycleSeconds)} tenants/s, ${fmt(associationCount / cycleSeconds)} associations/s; usagePollTenant p50 ${pollStats.tenantMs?.p50 ?? "?"} ms, p95 ${pollStats.tenantMs?.p95 ?? "?"} ms, max ${pollStats.tenantMs?.max ?? "?"} ms`,
+    );
+    lines.push(
+      `  processed: ${delta(pollStats, statsBefore, "usagePollTenant")} tenant messages ok, ${fdelta(pollStats, statsBefore, "usagePollTenant")} failed attempts, ${pollStats.poisoned - statsBefore.poisoned} poisoned; queue ${pollDone.queued}, poison queue ${pollDone.poison}; UsageReported raised ${pollStats.raised - statsBefore.raised}/${associationCount} (tenants with nothing new: ${pollStats.nothingRaised - statsBefore.nothingRaised}, without orchestration: ${pollStats.noOrchestration - statsBefore.noOrchestration}, failed raises: ${pollStats.raiseFailures - statsBefore.raiseFailures})`,
+    );
+    if (lifecycles)
+      lines.push(
+        `with the lifecycles' work: ${fmt(downstreamSeconds)} s until every UsageReported was handled (${delta(stats, statsBefore, "recordMilestones")} recordMilestones, ${delta(stats, statsBefore, "associationLifecycle")} orchestrator turns, ${fdelta(stats, statsBefore, "associationLifecycle") + fdelta(stats, statsBefore, "recordMilestones")} failed)`,
+      );
+    const match = graphStats.graphCalls === expectedGraphCalls;
+    lines.push(
+      `Graph calls per cycle: ${graphStats.graphCalls} (expected ${tenantCount} tenants × ${graphCallsPerTenant} = ${expectedGraphCalls}: ${match ? "MATCH" : "MISMATCH"}); ${graphStats.reportCalls} report calls + ${graphStats.subscribedSkusCalls} subscribedSkus, ${graphStats.downloads} downloads, ${graphStats.tokenRequests} token requests, ${graphStats.discoveryRequests} discovery requests; ${seeded.tenants.length - pollDone.unread} of ${seeded.tenants.length} tenants read`,
+    );
+    const idleDuring = (seconds: number) => idle.perSecond * seconds;
+    lines.push(
+      `storage transactions per association, poll cycle: ${fmt(pollTransactions / associationCount, 2)} (${pollTransactions} = ${afterPoll.tables - before.tables} table + ${afterPoll.queues - before.queues} queue, over ${associationCount}); without idle polling (${fmt(idle.perSecond)}/s) ≈ ${fmt((pollTransactions - idleDuring(cycleSeconds)) / associationCount, 2)}; per tenant ${fmt(pollTransactions / tenantCount)}`,
+    );
+    if (lifecycles)
+      lines.push(
+        `storage transactions per association, with the lifecycles' work: ${fmt(allTransactions / associationCount, 2)} (${allTransactions} = ${afterAll.tables - before.tables} table + ${afterAll.queues - before.queues} queue); without idle polling ≈ ${fmt((allTransactions - idleDuring(downstreamSeconds)) / associationCount, 2)}`,
+      );
+    if (classifiers.length > 0) {
+      const perKind = new Map<string, number>();
+      kindsAfter.forEach((after, i) => {
+        for (const [kind, n] of after)
+          perKind.set(kind, (perKind.get(kind) ?? 0) + n - (kindsBefore[i]?.get(kind) ?? 0));
+      });
+      const rows = [...perKind].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+      lines.push(
+        `  by table / queue, whole cycle${lifecycles ? " with the lifecycles' work" : ""}, per association: ${rows
+          .map(([kind, n]) => `${kind} ${fmt(n / associationCount, 2)}`)
+          .join(", ")}`,
+      );
+    }
+    const cpu = (key: keyof typeof cpuBefore) => fmt(cpuAtPoll[key] - cpuBefore[key]);
+    lines.push(
+      `CPU during the poll cycle (${fmt(cycleSeconds)} s on ${availableParallelism()} cores): host ${cpu("host")} s, Azurite ${cpu("azurite")} s, this process (fake Graph and Entra ID, proxies, watching) ${cpu("bench")} s`,
+    );
+    lines.push(
+      `host peak RSS (VmHWM of pid ${host.pid}${hwmReset ? ", reset after seeding" : ", NOT reset: includes seeding"}): ${mib(rssAtEnd.hwmKb)} MiB at the end, ${mib(rssAtPoll.hwmKb)} MiB when the poll finished; RSS ${mib(rssBefore.rssKb)} MiB before the cycle, ${mib(rssAtEnd.rssKb)} MiB after`,
+    );
+    lines.push(
+      `setup (not in the figures): seeding ${fmt(seeded.seconds)} s (${seeded.transactions} transactions)${lifecycles ? `, ${associationCount} orchestrations started and waiting in ${fmt(started.seconds)} s` : ", no orchestrations (--without-lifecycles)"}`,
+    );
+    if (options.scale < 1) {
+      const factor = 1 / options.scale;
+      lines.push("");
+      lines.push(
+        `projected to scale 1.0 (${tenantsAtFullScale} tenants, ${tenantsAtFullScale * associationsPerTenant} associations), linear in tenants: cycle ≈ ${fmt(cycleSeconds * factor, 0)} s${lifecycles ? `, with the lifecycles' work ≈ ${fmt(downstreamSeconds * factor, 0)} s` : ""} — a lower bound on Azurite, whose table queries scan the whole table (the claims index, and the task hub's History on every turn), so each tenant costs more as the data grows; Graph calls ${tenantsAtFullScale * graphCallsPerTenant} (${tenantsAtFullScale} × ${graphCallsPerTenant}); storage transactions per association as measured (a per-tenant constant; the listing adds 1 request per 1000 rows); peak RSS is not linear (measure it)`,
+      );
+    }
+    if (pollStats.errorLines > 0) lines.push(`host error lines: ${pollStats.errorLines} (first ones above)`);
+    console.log(lines.join("\n"));
+    if (!match || pollDone.poison > 0) process.exitCode = 1;
+  } catch (err) {
+    failure = err instanceof BenchTimeout ? err.message : err;
+    process.exitCode = err instanceof BenchTimeout ? 2 : 1;
+  } finally {
+    await cleanUp();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    // Last, after the host's shutdown: what stopped the run.
+    if (failure !== undefined) console.error(failure);
+  }
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: "string", default: "1" },
+      timeout: { type: "string", default: "15" },
+      breakdown: { type: "boolean", default: false },
+      "without-lifecycles": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: tsx bench/usagePoll.ts [--scale 1.0] [--timeout 15] [--without-lifecycles] [--breakdown]\n" +
+        `  --scale    1.0 = ${tenantsAtFullScale} tenants × ${associationsPerTenant} associations\n` +
+        "  --timeout  minutes for the whole run (seeding included); then it stops, saying where\n" +
+        "  --breakdown  also count the host's storage requests per table and queue (one more proxy hop)\n" +
+        "  --without-lifecycles  no orchestrations: raises are answered 404 and skipped (the poller alone)",
+    );
+    process.exit(0);
+  }
+  const scale = Number(values.scale);
+  const timeoutMinutes = Number(values.timeout);
+  if (!(scale > 0 && scale <= 10)) throw new Error("--scale must be a number in (0, 10]");
+  if (!(timeoutMinutes > 0)) throw new Error("--timeout must be a positive number of minutes");
+  return {
+    scale,
+    timeoutMinutes,
+    breakdown: values.breakdown === true,
+    withoutLifecycles: values["without-lifecycles"] === true,
+  };
+}
+
+/** The app's settings for the host child: as test/support/app.ts, with Graph usage from the fake. */
+function appSettings(run: string, graph: FakeGraph): Record<string, string> {
+  return {
+    TABLE_PREFIX: `bench${run}`,
+    DURABLE_HUB_NAME: `Bench${run}`,
+    INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
+    PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
+    USAGE_POLL_QUEUE: `usage-poll-${run}`,
+    // The bench runs the timer itself, once: the schedule is midnight on 1 January.
+    USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
+    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
+    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
+    ADMIN_API_KEY: randomBytes(24).toString("base64url"),
+    CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    LIFECYCLE_POE_DEADLINE: "PT6S",
+    LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+    INCENTIVE_PROGRAM: programId,
+    USAGE_PROVIDER: "graph",
+    GRAPH_CLIENT_ID: graph.clientId,
+    GRAPH_CLIENT_SECRET: graph.clientSecret,
+    AZURE_AUTHORITY_HOST: graph.authorityHost,
+    GRAPH_BASE_URL: graph.graphBaseUrl,
+  };
+}
+
+const dayMs = 86_400_000;
+const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * dayMs).toISOString().slice(0, 10);
+
+/**
+ * Every tenant as the fake Graph reports it: yesterday's reports, 400 Microsoft 365 E3 seats and 40
+ * active users (10 %) in each claimed workload. Against the seeded baselines (20 active, 5 %) that is
+ * a new reading that reaches no milestone and raises no flag: the everyday cycle, where each
+ * UsageReported costs one evaluation and no ledger, timeline or webhook writes.
+ */
+function steadyTenant(): FakeGraphTenant {
+  return {
+    refreshDate: isoDay(-1),
+    skus: [{ skuPartNumber: "SPE_E3", enabled: 400 }],
+    counts: {
+      getOffice365ServicesUserCounts: {
+        "Exchange Active": 40,
+        "SharePoint Active": 40,
+        "Teams Active": 40,
+        "Yammer Active": 8,
+      },
+      getTeamsUserActivityUserCounts: { "Team Chat Messages": 30, "Private Chat Messages": 35, Meetings: 20 },
+      getM365AppUserCounts: { Outlook: 40, Word: 30, Excel: 25, PowerPoint: 10, OneNote: 5 },
+      getSharePointActivityUserCounts: { "Visited Page": 30, "Viewed Or Edited": 25 },
+      getEmailActivityUserCounts: { Send: 35, Read: 40 },
+    },
+  };
+}
+
+/**
+ * The associations and claims as the approval path leaves them: Approved, baseline at approval
+ * (5 % active of 400 seats), the program pinned, no flags; one claims row per workload unit in the
+ * tenant's partition. Rows go in entity-group transactions of up to 100 (associations by partner,
+ * claims by tenant), the entities being exactly what the repositories write (checked on read below).
+ */
+async function seed(store: Store, tenantCount: number, deadline: Deadline): Promise<Seeded> {
+  const started = performance.now();
+  const partners = Array.from({ length: partnerCount }, (_, i) => `bench-partner-${i + 1}`);
+  const approvedAt = new Date(Date.now() - 30 * dayMs).toISOString();
+  const createdAt = new Date(Date.now() - 40 * dayMs).toISOString();
+  const tenants: string[] = [];
+  const associations: Association[] = [];
+  const claimsByTenant: TransactionAction[][] = [];
+  for (let t = 0; t < tenantCount; t++) {
+    const tenant = randomUUID();
+    tenants.push(tenant);
+    const claims: TransactionAction[] = [];
+    for (let k = 0; k < associationsPerTenant; k++) {
+      const partnerId = partners[(t + k) % partnerCount] as string;
+      const workload = workloadsByIndex[k] as WorkloadId;
+      const value = associationSchema.parse({
+        id: randomUUID(),
+        partnerId,
+        kind: polledKind,
+        status: "Approved",
+        customerTenantId: tenant,
+        units: [`workload:${workload}`],
+        request: cporRequest({
+          partnerLocationId: String(4_000_001 + ((t + k) % partnerCount)),
+          customerTenantId: tenant,
+          customerDomain: `tenant${t}.onmicrosoft.com`,
+          workloads: [workload],
+          claimName: `Tenant ${t} ${workload}`,
+        }),
+        createdAt,
+        updatedAt: approvedAt,
+        statusChangedAt: approvedAt,
+        lastChangeId: randomUUID(),
+        incentiveProgramId: programId,
+        incentiveProgramVersion: 1,
+        baseline: {
+          approvedAt,
+          workloads: { [workload]: { paidSeats: 400, activeUsers: 20, highWaterMark: 400 } },
+        },
+        milestoneFlags: [],
+      } satisfies Association);
+      associations.push(value);
+      claims.push([
+        "create",
+        checked({
+          partitionKey: tenant,
+          rowKey: `workload:${workload}`,
+          partnerId,
+          associationId: value.id,
+          claimedAt: createdAt,
+        }),
+      ]);
+    }
+    claimsByTenant.push(claims);
+  }
+
+  const byPartner = new Map<string, TransactionAction[]>();
+  for (const value of associations) {
+    const actions = byPartner.get(value.partnerId) ?? [];
+    actions.push(["create", checked(associationEntity(value))]);
+    byPartner.set(value.partnerId, actions);
+  }
+  const batches: { table: TableClient; actions: TransactionAction[] }[] = [];
+  const associationTable = await store.tables.table("associations");
+  const claimTable = await store.tables.table("claims");
+  for (const actions of byPartner.values())
+    for (let i = 0; i < actions.length; i += 100)
+      batches.push({ table: associationTable, actions: actions.slice(i, i + 100) });
+  for (const actions of claimsByTenant) batches.push({ table: claimTable, actions });
+
+  let done = 0;
+  await pool(batches, 16, async (batch) => {
+    deadline.check("seeding", () => `${done}/${batches.length} transactions`);
+    await batch.table.submitTransaction(batch.actions);
+    done++;
+  });
+  return {
+    tenants,
+    associations,
+    seconds: (performance.now() - started) / 1000,
+    transactions: batches.length,
+  };
+}
+
+/** The association's entity as AssociationRepository writes it (src/store/associations.ts codec). */
+function associationEntity(value: Association) {
+  const { units, request, baseline, milestoneFlags, ...rest } = value;
+  return {
+    partitionKey: rest.partnerId,
+    rowKey: rest.id,
+    ...rest,
+    unitsJson: JSON.stringify(units),
+    requestJson: JSON.stringify(request),
+    ...(baseline ? { baselineJson: JSON.stringify(baseline) } : {}),
+    ...(milestoneFlags ? { milestoneFlagsJson: JSON.stringify(milestoneFlags) } : {}),
+  };
+}
+
+/** Reads one tenant back the way the poller does (claims → associations), through the repositories. */
+async function checkSeed(store: Store, seeded: Seeded): Promise<void> {
+  const tenant = seeded.tenants[seeded.tenants.length - 1] as string;
+  const claims = (await store.claims.listByTenant(tenant)).filter((c) => c.unit.startsWith("workload:"));
+  const found = await Promise.all(claims.map((c) => store.associations.find(c.partnerId, c.associationId)));
+  const approved = found.filter((f) => f?.value.status === "Approved" && f.value.kind === polledKind);
+  if (approved.length !== associationsPerTenant)
+    throw new Error(
+      `seed check: tenant ${tenant} has ${approved.length} Approved associations through its claims`,
+    );
+  const page = await store.associations.listApproved({ kind: polledKind }, { pageSize: 10 });
+  if (page.items.length === 0) throw new Error("seed check: listApproved finds nothing");
+}
+
+interface HubQueues {
+  pending(): Promise<number>;
+}
+
+/** The task hub's control and work-item queues (src/devhost/durable/taskHub.ts names), read directly. */
+function hubQueues(connection: string, hubName: string): HubQueues {
+  const prefix = hubName.toLowerCase();
+  const clients = [
+    ...[0, 1, 2, 3].map((i) => new QueueClient(connection, `${prefix}-control-0${i}`)),
+    new QueueClient(connection, `${prefix}-workitems`),
+  ];
+  return {
+    async pending() {
+      const counts = await Promise.all(clients.map((c) => approximateCount(c)));
+      return counts.reduce((a, b) => a + b, 0);
+    },
+  };
+}
+
+/** Messages in the queue, leased ones included; 0 for a queue that does not exist. */
+async function approximateCount(queue: QueueClient): Promise<number> {
+  try {
+    return (await queue.getProperties()).approximateMessagesCount ?? 0;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return 0;
+    throw err;
+  }
+}
+
+/**
+ * Each association's lifecycle as production has it after approval: phase "approved", waiting for
+ * UsageReported. Started through the host's Durable HTTP API (what the DurableClient calls); done
+ * when every first turn ran and the task hub's queues are empty.
+ */
+async function startOrchestrations(
+  host: HostChild,
+  associations: readonly Association[],
+  hub: HubQueues,
+  deadline: Deadline,
+  log: (line: string) => void,
+): Promise<{ seconds: number }> {
+  const started = performance.now();
+  const before = await host.stats();
+  let posted = 0;
+  await pool(associations, 32, async (a) => {
+    deadline.check("starting orchestrations", () => `${posted}/${associations.length} started`);
+    const input = lifecycleInput.parse({
+      associationId: a.id,
+      partnerId: a.partnerId,
+      phase: "approved",
+      durations: { poeDeadlineMs: 6_000, refusalWindowMs: 3_000 },
+    });
+    const response = await fetch(
+      `${host.url}/runtime/webhooks/durabletask/orchestrators/associationLifecycle/${a.id}`,
+      { method: "POST", body: JSON.stringify(input), headers: { "content-type": "application/json" } },
+    );
+    await response.arrayBuffer();
+    if (response.status !== 202) throw new Error(`starting orchestration ${a.id}: HTTP ${response.status}`);
+    posted++;
+  });
+  let lastReport = Date.now();
+  for (;;) {
+    const stats = await host.stats();
+    const turns = delta(stats, before, "associationLifecycle");
+    deadline.check("waiting for the orchestrations' first turns", () => `${turns}/${associations.length}`);
+    if (turns >= associations.length && (await hub.pending()) === 0) break;
+    if (Date.now() - lastReport > 10_000) {
+      log(`orchestrations: ${turns}/${associations.length} first turns`);
+      lastReport = Date.now();
+    }
+    await sleep(500);
+  }
+  return { seconds: (performance.now() - started) / 1000 };
+}
+
+async function idleRate(tables: CountingProxy, queues: CountingProxy, ms: number) {
+  const before = tables.count + queues.count;
+  await sleep(ms);
+  return { perSecond: ((tables.count + queues.count - before) * 1000) / ms };
+}
+
+/** The timer's cross-partition scan alone (same filter, pages of 1000), straight to Azurite. */
+async function timeListing(store: Store): Promise<{ seconds: number; pages: number; rows: number }> {
+  const started = performance.now();
+  let pages = 0;
+  let rows = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.associations.listApproved(
+      { kind: polledKind },
+      { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
+    );
+    pages++;
+    rows += page.items.length;
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return { seconds: (performance.now() - started) / 1000, pages, rows };
+}
+
+/** Linux: writing 5 to clear_refs resets VmHWM to the current RSS. */
+function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU seconds (user + system) of the host, of Azurite and of this process so far. */
+function cpuSeconds(hostPid: number, azurite: number | undefined) {
+  const ticks = (pid: number | undefined) => {
+    if (pid === undefined) return NaN;
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const own = process.cpuUsage();
+  return { host: ticks(hostPid), azurite: ticks(azurite), bench: (own.user + own.system) / 1e6 };
+}
+
+/** Azurite's pid: the child of this process running azurite.js (startAzurite does not expose it). */
+function azuritePid(): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("azurite"));
+  } catch {
+    return undefined;
+  }
+}
+
+interface ClassifyingProxy {
+  port: number;
+  /** Requests per table or queue kind (`table usageSnapshots`, `queue usage-poll`, `task hub History`…). */
+  counts: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through proxy (like bench/countingProxy.ts, placed in front of it) that counts requests by
+ * the table or queue they address, the run's prefixes taken off. Only with --breakdown.
+ */
+async function startClassifyingProxy(targetPort: number): Promise<ClassifyingProxy> {
+  const counts = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const kind = storageKind(req.method ?? "GET", req.url ?? "/");
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    const upstream = httpRequest(
+      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    counts,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** `/devstoreaccount1/<table>(…)` or `/devstoreaccount1/<queue>/messages…` → a kind without the run's names. */
+function storageKind(method: string, url: string): string {
+  const segment = decodeURIComponent(url.split("?")[0]?.split("/")[2] ?? "");
+  const name = segment.replace(/\(.*$/, "");
+  if (name === "" || name === "Tables" || name === "$batch") return `table ${name || "service"}`;
+  const hub = /^bench[0-9a-f]{8}(History|Instances)$/i.exec(name);
+  if (hub) return `task hub ${hub[1]}`;
+  const table = /^bench[0-9a-f]{8}(\w+)$/.exec(name);
+  if (table) return `table ${table[1]}`;
+  const control = /^bench[0-9a-f]{8}-(control|workitems)/.exec(name);
+  if (control) return `task hub ${control[1]} queues`;
+  const queue = /^(.*?)-[0-9a-f]{8}(-poison)?$/.exec(name);
+  if (queue) return `queue ${queue[1]}${queue[2] ?? ""}`;
+  return `${method} ${name}`;
+}
+
+function memoryOf(pid: number): { hwmKb: number; rssKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { hwmKb: kb("VmHWM"), rssKb: kb("VmRSS") };
+}
+
+const mib = (kb: number) => (kb / 1024).toFixed(0);
+
+const delta = (now: HostStats, before: HostStats, fn: string) =>
+  (now.succeeded[fn] ?? 0) - (before.succeeded[fn] ?? 0);
+const fdelta = (now: HostStats, before: HostStats, fn: string) =>
+  (now.failed[fn] ?? 0) - (before.failed[fn] ?? 0);
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** The host child and the few commands it takes over IPC. */
+class HostChild {
+  private readonly waiting = new Map<number, (reply: Record<string, unknown>) => void>();
+  private nextId = 1;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
+    );
+    child.on("message", (message: Record<string, unknown>) => {
+      const id = message["id"];
+      if (typeof id !== "number") return;
+      this.waiting.get(id)?.(message);
+      this.waiting.delete(id);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  static async spawn(env: Record<string, string>, timeoutMs: number): Promise<HostChild> {
+    const child = spawn(process.execPath, ["--import", "tsx", __filename], {
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      env: { ...process.env, ...env, BENCH_USAGE_ROLE: "host" },
+    });
+    const output: string[] = [];
+    const keep = (line: string) => {
+      output.push(line);
+      if (output.length > 40) output.shift();
+      console.error(`[host] ${line}`);
+    };
+    if (child.stdout) createInterface({ input: child.stdout }).on("line", keep);
+    if (child.stderr) createInterface({ input: child.stderr }).on("line", keep);
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the host did not start within ${timeoutMs} ms:\n${output.join("\n")}`));
+      }, timeoutMs);
+      child.once("message", (message: { type?: string; url?: string }) => {
+        if (message.type !== "ready" || !message.url) return;
+        clearTimeout(timer);
+        resolve(message.url);
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the host exited with ${code}:\n${output.join("\n")}`));
+      });
+    });
+    return new HostChild(child, url);
+  }
+
+  private request(type: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`the host did not answer "${type}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.child.send({ id, type });
+    });
+  }
+
+  async stats(): Promise<HostStats> {
+    return (await this.request("stats", 30_000))["stats"] as HostStats;
+  }
+
+  async fireTimer(): Promise<{ ok: boolean; durationMs: number; error?: string }> {
+    const reply = await this.request("fire", 3_600_000);
+    return {
+      ok: reply["ok"] === true,
+      durationMs: Number(reply["durationMs"]),
+      ...(typeof reply["error"] === "string" ? { error: reply["error"] } : {}),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const force = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    this.child.kill("SIGTERM");
+    await this.exited;
+    clearTimeout(force);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The child: the local host with the real app, counting its own log lines.
+
+async function hostRole(): Promise<void> {
+  const connection = process.env["BENCH_CONNECTION"];
+  if (!connection || !process.send) {
+    console.error("bench/usagePoll.ts: the host role needs BENCH_CONNECTION and an IPC channel");
+    process.exit(1);
+  }
+  const stats: HostStats = {
+    succeeded: {},
+    failed: {},
+    lastSucceededAt: {},
+    raised: 0,
+    tenantsRaised: 0,
+    nothingRaised: 0,
+    noOrchestration: 0,
+    raiseFailures: 0,
+    poisoned: 0,
+    errorLines: 0,
+  };
+  const tenantDurations: number[] = [];
+  let printed = 0;
+  const tally = (line: string) => {
+    const invocation = /^(\S+) \S+ ([\d.]+)ms (Succeeded|Failed)/.exec(line);
+    if (invocation) {
+      const [, fn = "", ms = "0", outcome] = invocation;
+      if (outcome === "Succeeded") {
+        stats.succeeded[fn] = (stats.succeeded[fn] ?? 0) + 1;
+        stats.lastSucceededAt[fn] = Date.now();
+        if (fn === "usagePollTenant") tenantDurations.push(Number(ms));
+      } else stats.failed[fn] = (stats.failed[fn] ?? 0) + 1;
+      return;
+    }
+    const raised = /UsageReported raised on (\d+) association/.exec(line);
+    if (raised) {
+      stats.raised += Number(raised[1]);
+      stats.tenantsRaised++;
+    } else if (line.includes("nothing new, nothing raised")) stats.nothingRaised++;
+    else if (line.includes("has no lifecycle orchestration")) stats.noOrchestration++;
+    else if (/raising UsageReported on association \S+ failed/.test(line)) stats.raiseFailures++;
+    else if (/queue usagePollTenant: moving message/.test(line)) stats.poisoned++;
+    const enqueued = /usagePoll: (\d+) tenant\(s\) enqueued for (\d+) Approved/.exec(line);
+    if (enqueued) stats.timerEnqueued = { tenants: Number(enqueued[1]), associations: Number(enqueued[2]) };
+  };
+  const logger: Logger = {
+    info: tally,
+    error: (line) => {
+      tally(line);
+      stats.errorLines++;
+      if (printed++ < 20) console.error(line.slice(0, 400));
+    },
+  };
+
+  let host: RunningHost;
+  try {
+    host = await startHost({ appDir: ".", port: 0, connection, logger });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+  const invoker = new Invoker(host.app.core, logger, host.config.functionTimeoutMs);
+  const timerFn = host.app.registry.find("usagePoll");
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    printed = Number.POSITIVE_INFINITY; // invocations cut short by the stop are not news
+    host.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  // The parent gone (crashed or killed): do not outlive it.
+  process.on("disconnect", stop);
+
+  process.on("message", (message: { id: number; type: string }) => {
+    const reply = (body: Record<string, unknown>): void => {
+      process.send?.({ id: message.id, ...body });
+    };
+    if (message.type === "stats") {
+      const sorted = [...tenantDurations].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      reply({
+        stats: {
+          ...stats,
+          ...(sorted.length > 0 ? { tenantMs: { p50: at(0.5), p95: at(0.95), max: at(1) } } : {}),
+        },
+      });
+    } else if (message.type === "fire") {
+      if (!timerFn) {
+        reply({ ok: false, durationMs: 0, error: "the app has no usagePoll function" });
+        return;
+      }
+      // What the timer loop does for one occurrence (src/devhost/triggers/timerTriggers.ts `attempt`).
+      const now = new Date();
+      const never = new Date("0001-01-01T00:00:00.000Z");
+      void invoker
+        .invoke(timerFn, {
+          inputData: [
+            {
+              name: timerFn.trigger.name,
+              data: timerInput({ last: never, next: now, lastUpdated: never }, false),
+            },
+          ],
+        })
+        .then(async (result) => {
+          if (result.ok) await writeOutputBindings(timerFn, result.response, process.env);
+          reply({
+            ok: result.ok,
+            durationMs: result.durationMs,
+            ...(result.ok ? {} : { error: result.error.message }),
+          });
+        })
+        .catch((err: unknown) => reply({ ok: false, durationMs: 0, error: String(err) }));
+    }
+  });
+  process.send({ type: "ready", url: host.url });
+}
+
+// Declared last: both roles use the constants above.
+if (process.env["BENCH_USAGE_ROLE"] === "host") void hostRole();
+else
+  void main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
