@@ -18,7 +18,9 @@ export interface UsagePollTimerPorts {
 
 /**
  * The usage poll's fan-out (schedule: app setting USAGE_POLL_SCHEDULE, NCRONTAB in UTC): every
- * customer tenant with at least one Approved Modern Work & Security CPOR association gets one message
+ * customer tenant with at least one Modern Work & Security CPOR association under review or Approved
+ * gets one message (under review too, so a reading exists when the baseline is taken at approval and
+ * a threshold already exceeded at claim time is caught)
  * on the usage-poll queue (USAGE_POLL_QUEUE), whatever number of partners or associations it has;
  * `functions/queues/usagePoll.ts` reads each tenant once. A run that enqueues a tenant twice (an
  * overlapping or repeated run) costs one more read: a reading already stored raises nothing.
@@ -31,7 +33,8 @@ export function createUsagePollTimerHandler(getTimerPorts: () => UsagePollTimerP
     let associations = 0;
     let continuationToken: string | undefined;
     do {
-      const page = await store.associations.listApproved(
+      const page = await store.associations.listInStatuses(
+        ["UnderReview", "Approved"],
         { kind: polledKind },
         { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
       );
@@ -45,7 +48,7 @@ export function createUsagePollTimerHandler(getTimerPorts: () => UsagePollTimerP
         all.slice(i, i + enqueueBatch).map((customerTenantId) => queue.enqueue({ customerTenantId })),
       );
     context.log(
-      `${usagePollName}: ${all.length} tenant(s) enqueued for ${associations} Approved association(s)`,
+      `${usagePollName}: ${all.length} tenant(s) enqueued for ${associations} association(s) under review or Approved`,
     );
   };
 }

@@ -125,8 +125,17 @@ export class AssociationRepository {
     filter: { kind?: AssociationKind } = {},
     page: PageRequest = {},
   ): Promise<Page<Association>> {
+    return this.listInStatuses(["Approved"], filter, page);
+  }
+
+  /** Associations of every partner in one of `statuses` (a cross-partition query, for scheduled work). */
+  async listInStatuses(
+    statuses: readonly AssociationStatus[],
+    filter: { kind?: AssociationKind } = {},
+    page: PageRequest = {},
+  ): Promise<Page<Association>> {
     const table = await this.store.table("associations");
-    const clauses = [odata`status eq ${"Approved"}`];
+    const clauses = [`(${statuses.map((s) => odata`status eq ${s}`).join(" or ")})`];
     if (filter.kind) clauses.push(odata`kind eq ${associationKind.parse(filter.kind)}`);
     return readPage(table, clauses.join(" and "), page, codec.fromRaw);
   }

@@ -476,12 +476,14 @@ describe("usage poll: one tenant", () => {
 });
 
 describe("usage poll: the timer", () => {
-  it("enqueues each tenant with an Approved Modern Work & Security association once", async () => {
+  it("enqueues each tenant with a Modern Work & Security association under review or Approved once", async () => {
     const store = testStore();
     const shared = randomUUID();
     await seed(store, { tenant: shared, partnerId: "partner-a", workloads: ["teams"] });
     await seed(store, { tenant: shared, partnerId: "partner-b", workloads: ["exchange"] });
     const other = await seed(store, { partnerId: "partner-b" });
+    // Under review: polled before approval, so the baseline at approval has a reading.
+    const reviewed = await seed(store, { status: "UnderReview" });
     await seed(store, { status: "Draft" });
     await seed(store, { status: "Rejected" });
     const enqueued: UsagePollMessage[] = [];
@@ -495,6 +497,8 @@ describe("usage poll: the timer", () => {
       },
     }));
     await handle({ isPastDue: false, scheduleStatus: undefined } as never, invocation().context);
-    expect(enqueued.map((m) => m.customerTenantId).sort()).toEqual([shared, other.customerTenantId].sort());
+    expect(enqueued.map((m) => m.customerTenantId).sort()).toEqual(
+      [shared, other.customerTenantId, reviewed.customerTenantId].sort(),
+    );
   });
 });
