@@ -1,6 +1,6 @@
-import { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
 import { guid } from "../../domain/schemas/primitives";
+import { createJsonQueue } from "../jsonQueue";
 import type { StorageConnection } from "../../store/tableStore";
 
 /**
@@ -27,26 +27,6 @@ export function createUsagePollQueue(
   connection: StorageConnection,
   queueName: string = usagePollQueue,
 ): UsagePollQueue {
-  const client =
-    typeof connection === "string"
-      ? new QueueClient(connection, queueName)
-      : new QueueClient(
-          `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
-          connection.credential,
-        );
-  let created: Promise<unknown> | undefined;
-  const ensureQueue = () => {
-    created ??= client.createIfNotExists().catch((err: unknown) => {
-      created = undefined; // a failed creation is tried again by the next enqueue
-      throw err;
-    });
-    return created;
-  };
-  return {
-    async enqueue(message) {
-      const json = JSON.stringify(usagePollMessage.parse(message));
-      await ensureQueue();
-      await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
-    },
-  };
+  const queue = createJsonQueue(connection, queueName, usagePollMessage);
+  return { enqueue: (message) => queue.send(message) };
 }

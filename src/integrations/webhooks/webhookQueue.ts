@@ -1,8 +1,8 @@
-import { QueueClient } from "@azure/storage-queue";
 import { z } from "zod";
 import { guid, isoDate } from "../../domain/schemas/primitives";
 import { actor, associationStatus } from "../../domain/status";
 import { workloadId } from "../../domain/workloads";
+import { createJsonQueue } from "../jsonQueue";
 import type { StorageConnection } from "../../store/tableStore";
 
 /**
@@ -90,26 +90,6 @@ export function createWebhookQueue(
   connection: StorageConnection,
   queueName: string = partnerWebhooksQueue,
 ): PartnerWebhookQueue {
-  const client =
-    typeof connection === "string"
-      ? new QueueClient(connection, queueName)
-      : new QueueClient(
-          `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
-          connection.credential,
-        );
-  let created: Promise<unknown> | undefined;
-  const ensureQueue = () => {
-    created ??= client.createIfNotExists().catch((err: unknown) => {
-      created = undefined; // a failed creation is tried again by the next enqueue
-      throw err;
-    });
-    return created;
-  };
-  return {
-    async enqueue(event) {
-      const json = JSON.stringify(partnerWebhookEvent.parse(event));
-      await ensureQueue();
-      await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
-    },
-  };
+  const queue = createJsonQueue(connection, queueName, partnerWebhookEvent);
+  return { enqueue: (event) => queue.send(event) };
 }

@@ -1,0 +1,37 @@
+import { QueueClient } from "@azure/storage-queue";
+import type { z } from "zod";
+import type { StorageConnection } from "../store/tableStore";
+
+/**
+ * Sends zod-checked JSON messages to one queue of the app's storage account (a connection string,
+ * or the queue endpoint beside the table endpoint with the app's identity), base64-encoded as the
+ * Functions queue trigger expects. The queue is created on first use, once per process.
+ */
+export function createJsonQueue<S extends z.ZodType>(
+  connection: StorageConnection,
+  queueName: string,
+  schema: S,
+) {
+  const client =
+    typeof connection === "string"
+      ? new QueueClient(connection, queueName)
+      : new QueueClient(
+          `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
+          connection.credential,
+        );
+  let created: Promise<unknown> | undefined;
+  const ensureQueue = () => {
+    created ??= client.createIfNotExists().catch((err: unknown) => {
+      created = undefined; // a failed creation is tried again by the next send
+      throw err;
+    });
+    return created;
+  };
+  return {
+    async send(message: z.input<S>): Promise<void> {
+      const json = JSON.stringify(schema.parse(message));
+      await ensureQueue();
+      await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
+    },
+  };
+}
