@@ -13,6 +13,7 @@ import {
 } from "../../src/integrations/email/inboundReply";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
+import { readQueueMessage } from "../readQueueMessage";
 import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
 
 export const inboundEmailName = "inboundEmail";
@@ -116,27 +117,11 @@ export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPor
 
 /** The queue message as the schema wants it; anything else is poison. */
 function readMessage(queueEntry: unknown, context: InvocationContext): InboundEmailMessage {
-  let raw: unknown = queueEntry;
-  if (queueEntry instanceof Uint8Array) raw = Buffer.from(queueEntry).toString("utf8");
-  if (typeof raw === "string") {
-    try {
-      raw = JSON.parse(raw);
-    } catch (err) {
-      context.error("inboundEmail: the queue message is not JSON; it will end in inbound-email-poison");
-      throw new NonRetriableError("inbound email: the queue message is not JSON", { cause: err });
-    }
-  }
-  const parsed = inboundEmailMessage.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
-      .join("; ");
-    context.error(
-      `inboundEmail: the queue message does not fit the schema (${issues}); it will end in inbound-email-poison`,
-    );
-    throw new NonRetriableError(`inbound email: ${issues}`, { cause: parsed.error });
-  }
-  return parsed.data;
+  return readQueueMessage(inboundEmailMessage, queueEntry, context, {
+    tag: "inboundEmail",
+    label: "inbound email",
+    poisonQueue: "inbound-email-poison",
+  });
 }
 
 function customerEmailOf(request: object): string | undefined {

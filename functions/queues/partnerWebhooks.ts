@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from "@azure/functions";
-import { NonRetriableError, NotFoundError, TransientDependencyError } from "../../src/domain/errors";
+import { NotFoundError, TransientDependencyError } from "../../src/domain/errors";
 import { withoutWebhook } from "../../src/domain/partner";
 import { deliverWebhook } from "../../src/integrations/webhooks/deliver";
 import {
@@ -9,6 +9,7 @@ import {
 } from "../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
+import { readQueueMessage } from "../readQueueMessage";
 
 export const partnerWebhooksName = "partnerWebhooks";
 
@@ -97,27 +98,11 @@ export function createPartnerWebhooksHandler(getWebhookPorts: () => PartnerWebho
 
 /** The queue message as the schema wants it; anything else is poison. */
 function readEvent(queueEntry: unknown, context: InvocationContext): PartnerWebhookEvent {
-  let raw: unknown = queueEntry;
-  if (queueEntry instanceof Uint8Array) raw = Buffer.from(queueEntry).toString("utf8");
-  if (typeof raw === "string") {
-    try {
-      raw = JSON.parse(raw);
-    } catch (err) {
-      context.error("partnerWebhooks: the queue message is not JSON; it will end in partner-webhooks-poison");
-      throw new NonRetriableError("partner webhook: the queue message is not JSON", { cause: err });
-    }
-  }
-  const parsed = partnerWebhookEvent.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
-      .join("; ");
-    context.error(
-      `partnerWebhooks: the queue message does not fit the schema (${issues}); it will end in partner-webhooks-poison`,
-    );
-    throw new NonRetriableError(`partner webhook: ${issues}`, { cause: parsed.error });
-  }
-  return parsed.data;
+  return readQueueMessage(partnerWebhookEvent, queueEntry, context, {
+    tag: "partnerWebhooks",
+    label: "partner webhook",
+    poisonQueue: "partner-webhooks-poison",
+  });
 }
 
 function originOf(url: string): string {
