@@ -43,7 +43,7 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * to 100 rows, one partition each): the associations (Approved, baseline, program) and the claims
  * index rows (PartitionKey = tenant) through which `functions/queues/usagePoll.ts` finds a tenant's
  * associations. Every association also gets what it has in production: a lifecycle orchestration
- * waiting in its usage loop (phase "approved"), started through the host's Durable HTTP API, so
+ * waiting in its usage loop (status Approved, baseline recorded), started through the host's Durable HTTP API, so
  * every UsageReported the poller raises is accepted (202) and then processed (recordMilestones, then
  * continueAsNew), exactly as it would be.
  *
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     const lifecycles = !options.withoutLifecycles;
     let started = { seconds: 0 };
     if (lifecycles) {
-      log(`starting ${associationCount} lifecycle orchestrations in their usage loop (phase "approved")…`);
+      log(`starting ${associationCount} lifecycle orchestrations in their usage loop (baseline recorded)…`);
       started = await startOrchestrations(host, seeded.associations, hub, deadline, log);
       log(`orchestrations waiting after ${started.seconds.toFixed(1)} s`);
     } else log("--without-lifecycles: no orchestrations; every raise will be answered 404 and skipped");
@@ -646,7 +646,7 @@ async function approximateCount(queue: QueueClient): Promise<number> {
 }
 
 /**
- * Each association's lifecycle as production has it after approval: phase "approved", waiting for
+ * Each association's lifecycle as production has it after approval: status Approved, baseline recorded, waiting for
  * UsageReported. Started through the host's Durable HTTP API (what the DurableClient calls); done
  * when every first turn ran and the task hub's queues are empty.
  */
@@ -665,8 +665,14 @@ async function startOrchestrations(
     const input = lifecycleInput.parse({
       associationId: a.id,
       partnerId: a.partnerId,
-      phase: "approved",
-      durations: { poeDeadlineMs: 6_000, refusalWindowMs: 3_000 },
+      status: "Approved",
+      baselineRecorded: true,
+      durations: {
+        poeDeadlineMs: 6_000,
+        refusalWindowMs: 3_000,
+        partnerActionWindowMs: 3_000,
+        disputeWindowMs: 3_000,
+      },
     });
     const response = await fetch(
       `${host.url}/runtime/webhooks/durabletask/orchestrators/associationLifecycle/${a.id}`,

@@ -1,4 +1,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
+import type { InvocationContext } from "@azure/functions";
+import type { LifecyclePorts, Workflows } from "../src/app/lifecycle";
+import type { AppPorts } from "../src/app/ports";
 import { loadSettings, type Settings, type StorageSettings } from "../src/config/settings";
 import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
 import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId";
@@ -12,6 +15,7 @@ import type { UsageProvider } from "../src/integrations/usage/usageProvider";
 import { createWebhookQueue, type PartnerWebhookQueue } from "../src/integrations/webhooks/webhookQueue";
 import { createStore, type Store } from "../src/store/store";
 import type { StorageConnection } from "../src/store/tableStore";
+import { durableWorkflows } from "./workflows";
 
 /**
  * The one place that wires real adapters to the functions. Built lazily on first use, so loading
@@ -37,6 +41,42 @@ export interface Ports {
 
 let ports: Ports | undefined;
 
+/**
+ * What a customer channel (the consent page, email replies) needs: storage, the key that signs
+ * consent links (absent = links are not configured), the lifecycle gateway's ports, the workflow
+ * engine of the invocation, and the wall clock.
+ */
+export interface CustomerChannelPorts {
+  store: Store;
+  signingKey: string | undefined;
+  lifecycle: LifecyclePorts;
+  workflows: (context: InvocationContext) => Workflows;
+  now?: () => Date;
+}
+
+export function customerChannelPorts(): CustomerChannelPorts {
+  const { store, settings, clock } = getPorts();
+  return {
+    store,
+    signingKey: settings.consent.signingKey,
+    lifecycle: appPorts(),
+    workflows: durableWorkflows,
+    now: clock,
+  };
+}
+
+/** The ports the use cases in src/app take, over the real adapters. */
+export function appPorts(): AppPorts {
+  const { store, clock, webhookQueue, settings } = getPorts();
+  return {
+    store,
+    clock,
+    webhooks: webhookQueue,
+    durations: settings.lifecycle,
+    poeMaxAgeMonths: settings.poeMaxAgeMonths,
+  };
+}
+
 export function getPorts(): Ports {
   if (!ports) {
     const settings = loadSettings();
@@ -54,6 +94,10 @@ export function getPorts(): Ports {
           : createSimulatedUsageProvider({
               seed: settings.usage.simulation.seed,
               daysPerSecond: settings.usage.simulation.daysPerSecond,
+              // Each tenant's curve starts at its first read, which its stored readings remember.
+              storedReadings: {
+                series: (tenant, workload) => getPorts().store.usageSnapshots.series(tenant, workload),
+              },
             }),
       usagePollQueue: createUsagePollQueue(storageConnection(settings.storage), settings.queues.usagePoll),
       entraId: settings.entraId

@@ -17,8 +17,11 @@ param incentiveProgram string = 'fy20-osu-milestones'
 @description('How old a PoE signature may be, in months.')
 param poeMaxAgeMonths int = 12
 
-@description('Days after a rejection during which a dispute may be filed.')
-param disputeWindowDays int = 30
+@description('ISO 8601: time after a rejection during which a dispute may be filed.')
+param disputeWindow string = 'P30D'
+
+@description('ISO 8601: time the partner has to answer a reviewer\'s request for action.')
+param partnerActionWindow string = 'P7D'
 
 @description('ISO 8601: time to submit the proof of execution before a claim expires.')
 param poeDeadline string = 'P30D'
@@ -134,7 +137,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
         { name: 'INCENTIVE_PROGRAM', value: incentiveProgram }
         { name: 'POE_MAX_AGE_MONTHS', value: string(poeMaxAgeMonths) }
-        { name: 'DISPUTE_WINDOW_DAYS', value: string(disputeWindowDays) }
+        { name: 'LIFECYCLE_DISPUTE_WINDOW', value: disputeWindow }
+        { name: 'LIFECYCLE_PARTNER_ACTION_WINDOW', value: partnerActionWindow }
         { name: 'LIFECYCLE_POE_DEADLINE', value: poeDeadline }
         { name: 'LIFECYCLE_REFUSAL_WINDOW', value: refusalWindow }
         { name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? 'https://${name}-app-${suffix}.azurewebsites.net' : publicBaseUrl }

@@ -1,9 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import { deliverCustomerAction, type CustomerActionOutcome } from "../../src/app/customerActions";
 import { verifyConsentToken, type ConsentTokenResult } from "../../src/auth/consentToken";
-import type { Association } from "../../src/domain/association";
 import { NotFoundError } from "../../src/domain/errors";
-import { lifecycleEvents, lifecycleSignal } from "../../src/domain/lifecycle";
 import {
   claimView,
   consentActionInput,
@@ -11,14 +9,12 @@ import {
   errorPage,
   renderClaimPage,
   renderResultPage,
-  resolveCustomerAction,
   type ActionOutcome,
   type CustomerAction,
   type ErrorPageKind,
 } from "../../src/http/consentPage";
-import type { Store } from "../../src/store/store";
-import { getPorts } from "../composition";
-import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
+import { customerChannelPorts, type CustomerChannelPorts } from "../composition";
+import { withDurableClient } from "../workflows";
 
 export const consentPageShowName = "consentPageShow";
 export const consentPageActName = "consentPageAct";
@@ -29,33 +25,17 @@ export const consentPageActName = "consentPageAct";
  * function route is `consent/{token}`; the host puts host.json's routePrefix ("api") in front, and
  * the links in emails (src/auth/consentToken.ts `createConsentLinks`) include it.
  *
- * GET never changes anything: mail link scanners fetch every link in a message. POST raises
- * CustomerRefused or CustomerCancelled on the association's orchestration (instance ID =
- * association ID) at most once per decision: an idempotency row (`consent-page:<partner>`,
- * `<association>|<action>`) records that it was raised, and an association already rejected or
- * over gets the "already recorded" page without a new event.
+ * GET never changes anything: mail link scanners fetch every link in a message. POST hands the
+ * decision to `deliverCustomerAction` (src/app/customerActions.ts), which applies it before the page
+ * says "recorded"; a second POST of the same decision gets the "already recorded" page. When the
+ * decision cannot be applied now (storage or the workflow engine failing) the page says so with a
+ * 503 and Retry-After, and the customer may simply try again: nothing was recorded.
  */
 
-export interface ConsentPorts {
-  store: Store;
-  /** HMAC key of consent links; absent = links are not configured (503). */
-  signingKey: string | undefined;
-  raise: RaiseLifecycleEvent;
-  now?: () => Date;
-}
+export type ConsentPorts = CustomerChannelPorts;
 
 /** Form posts are a reason and an action: anything near this size is not from our page. */
 const maxBodyBytes = 16 * 1024;
-
-const eventFor: Readonly<Record<CustomerAction, string>> = {
-  refuse: lifecycleEvents.customerRefused,
-  cancel: lifecycleEvents.customerCancelled,
-};
-
-const defaultReason: Readonly<Record<CustomerAction, string>> = {
-  refuse: "The customer refused the association on the consent page.",
-  cancel: "The customer cancelled the association on the consent page.",
-};
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -134,46 +114,33 @@ export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { sh
   return { show, act };
 }
 
-/** Raises the event that fits the status, once per decision. */
+/** Applies the decision through the one customer-action use case; the page's outcome. */
 async function decide(
   ports: ConsentPorts,
-  association: Association,
+  association: Parameters<typeof deliverCustomerAction>[2]["association"],
   input: { action: CustomerAction; reason: string | undefined },
   now: Date,
   context: InvocationContext,
 ): Promise<ActionOutcome> {
-  const resolved = resolveCustomerAction(input.action, association.status);
-  if (!resolved) return { kind: "closed", status: association.status };
-  const { action } = resolved;
-
-  const keys = ports.store.idempotencyKeys;
-  const scope = `consent-page:${association.partnerId}`;
-  const key = `${association.id}|${action}`;
-  const started = await keys.begin(scope, key, action, now);
-  if (started.outcome !== "started") return { kind: "already-recorded", action };
-
-  const payload = lifecycleSignal.parse({
-    reason: input.reason ?? defaultReason[action],
+  const outcome = await deliverCustomerAction(ports.lifecycle, ports.workflows(context), {
+    association,
+    requested: input.action,
+    reason: input.reason,
     via: "consent-page",
+    at: now.toISOString(),
   });
-  try {
-    await ports.raise(association.id, eventFor[action], payload, context);
-  } catch (err) {
-    // Nothing was raised: free the key so the customer can simply try again.
-    await keys.abandon(scope, key, started.etag).catch(() => undefined);
-    throw err;
+  return pageOutcome(outcome);
+}
+
+function pageOutcome(outcome: CustomerActionOutcome): ActionOutcome {
+  switch (outcome.kind) {
+    case "recorded":
+      return { kind: "recorded", action: outcome.action, requested: outcome.requested };
+    case "already-recorded":
+      return { kind: "already-recorded", action: outcome.action };
+    default:
+      return { kind: "closed", status: outcome.association.status };
   }
-  try {
-    await keys.complete(scope, key, started.etag, {
-      status: 200,
-      headers: {},
-      body: JSON.stringify({ event: eventFor[action], requested: input.action, at: now.toISOString() }),
-    });
-  } catch (err) {
-    // The event is raised; the in-flight key still answers "already recorded" until its lock lapses.
-    context.warn(`consent: association ${association.id}: could not mark the decision done: ${message(err)}`);
-  }
-  return { kind: "recorded", action, requested: input.action };
 }
 
 type ReadAction =
@@ -230,10 +197,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const handlers = createConsentHandlers(() => {
-  const { store, settings, clock } = getPorts();
-  return { store, signingKey: settings.consent.signingKey, raise: raiseThroughDurableClient, now: clock };
-});
+const handlers = createConsentHandlers(customerChannelPorts);
 
 app.http(consentPageShowName, {
   route: "consent/{token}",
@@ -246,6 +210,6 @@ app.http(consentPageActName, {
   route: "consent/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
-  extraInputs: [df.input.durableClient()],
+  ...withDurableClient,
   handler: handlers.act,
 });

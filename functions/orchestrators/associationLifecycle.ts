@@ -3,17 +3,21 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-f
 import {
   lifecycleEvents,
   lifecycleInput,
-  lifecycleSignal,
   usageReading,
   type LifecycleInput,
 } from "../../src/domain/lifecycle";
-import { associationStatus, type Actor, type AssociationStatus } from "../../src/domain/status";
-import { recordBaselineName, type RecordBaselineInput } from "../activities/recordBaseline";
+import { associationStatus, type AssociationStatus } from "../../src/domain/status";
+import {
+  recordBaselineName,
+  recordBaselineResult,
+  type RecordBaselineInput,
+} from "../activities/recordBaseline";
 import {
   recordMilestonesName,
   recordMilestonesResult,
   type RecordMilestonesInput,
 } from "../activities/recordMilestones";
+import { readStatusName, type ReadStatusInput } from "../activities/readStatus";
 import { sendConsentEmailName, type SendConsentEmailInput } from "../activities/sendConsentEmail";
 import { setStatusName, type SetStatusInput } from "../activities/setStatus";
 
@@ -22,246 +26,230 @@ export const associationLifecycleName = "associationLifecycle";
 /**
  * Activities retry what may pass (storage throttling, a mail server's hiccup) with backoff, a
  * bounded number of times. durable-functions cannot filter retries by error type, so an activity's
- * NonRetriableError (an illegal move, a missing association) is retried too, then fails the
- * orchestration with its message after the last attempt: it surfaces, and never loops.
+ * NonRetriableError (a missing association) is retried too, then fails the orchestration with its
+ * message after the last attempt: it surfaces, and never loops.
  */
 export const activityRetry: df.RetryOptions = Object.assign(new df.RetryOptions(5_000, 5), {
   backoffCoefficient: 2,
   maxRetryIntervalInMilliseconds: 60_000,
 });
 
+type Lifecycle = ReturnType<typeof lifecycleInput.parse>;
+
 /**
- * Drives one CPOR association (instance ID = association ID) from Draft to a final status
- * (DESIGN.md "The association lifecycle") and returns that status:
+ * Drives one CPOR claim (instance ID = association ID) as Partner Center runs it, and keeps every
+ * deadline. Decisions (the partner's PoE, submission, withdrawal and dispute; the customer's refusal
+ * or cancellation; the reviewers' outcomes) are applied by the application layer and arrive here
+ * as `StatusChanged`: the workflow then reads the status and carries on from it. The workflow makes
+ * only the moves time makes, each one only from the status it waited in (`onlyFrom`), so a decision
+ * applied meanwhile always wins:
  *
- *   Draft ──PoeSubmitted──▶ Submitted ──consent email──▶ UnderReview ──window passes──▶ Approved
- *     │ deadline → Expired                                 │ refusal → Rejected          │ cancel → Rejected
- *   PartnerWithdrew in any of them → RejectedFinal
+ *   Draft ──(decision: submitted)──▶ Submitted ──consent email──▶ UnderReview
+ *     └ PoE deadline → Expired                                        ├ refusal window → Approved
+ *   PartnerActionRequired ── partner-action window → Rejected (no partner response)
+ *   Rejected ── dispute window → RejectedFinal ("dispute window closed")
+ *   Dispute ── waits for the reviewers' outcome or a withdrawal
+ *   Approved ── baseline once, then the usage loop (one reading per execution, continueAsNew);
+ *               a claim with no workload to follow completes at once
+ *   RejectedFinal, Expired: the workflow ends.
  *
- * Two phases (input `phase`), each its own execution:
- * - "draft" runs the claim up to Approved, records the baseline (recordBaseline) and continues as
- *   new in phase "approved";
- * - "approved" is the usage loop: it waits for one UsageReported, CustomerCancelled or
- *   PartnerWithdrew; a reading goes to recordMilestones, and then the execution continues as new
- *   (same input), so months of daily readings never grow one history. Once no threshold of the
- *   claimed workloads can pay any more, the orchestration completes, still Approved.
- *
- * Events that make no sense where they arrive do not break it: a customer's cancel before approval
- * counts as a refusal, a refusal after approval as a cancel, and customer events that arrive before
- * the review starts wait for it (the SDK buffers them). An event that arrives while an activity runs
- * is handled as soon as it returns, before any continueAsNew; events nothing waited for are carried
- * into the next execution by the host. Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`.
+ * Each state's timer starts when the workflow enters it and is cancelled when a decision comes
+ * first. The usage loop completes, still Approved, once no threshold of the claimed workloads can
+ * pay; a decision after that restarts the workflow where time matters again (src/app/lifecycle.ts).
+ * Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`, no I/O.
  */
 export const associationLifecycle: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = lifecycleInput.parse(context.df.getInput());
-  if (input.phase === "approved") return yield* usageLoop(context, input);
-  const on = listen(context);
-  const move = (to: AssociationStatus, actor: Actor, reason: string) =>
-    setStatus(context, input, to, actor, reason);
-  const withdraw = () => move("RejectedFinal", "partner", reasonOf(on.withdrew, "the partner withdrew"));
-  context.df.setCustomStatus({ status: "Draft" });
-
-  // 1. Draft: the partner has until the PoE deadline to submit the proof of execution.
-  const draft = yield* firstOf(context, [on.withdrew, on.poe], due(context, input.durations.poeDeadlineMs));
-  if (draft === "timeout")
-    return yield* move("Expired", "system", "no proof of execution before the deadline");
-  if (draft === on.withdrew) return yield* withdraw();
-
-  // 2. Submitted: the customer is told, once (the activity's outbox row is the guard), and review starts.
-  yield* move("Submitted", "partner", "proof of execution submitted");
-  if (on.withdrew.task.isCompleted) return yield* withdraw(); // withdrawn meanwhile: no email
-  const email: SendConsentEmailInput = {
-    associationId: input.associationId,
-    partnerId: input.partnerId,
-    at: context.df.currentUtcDateTime.toISOString(),
-    refusalWindowEndsAt: due(context, input.durations.refusalWindowMs).toISOString(),
-  };
-  yield context.df.callActivityWithRetry(sendConsentEmailName, activityRetry, email);
-  yield* move("UnderReview", "system", "consent email sent to the customer");
-
-  // 3. UnderReview: the customer may refuse until the refusal window passes (it starts now, so it is
-  //    never shorter than the date the email named).
-  const review = yield* firstOf(
-    context,
-    [on.withdrew, on.refused, on.cancelled],
-    due(context, input.durations.refusalWindowMs),
-  );
-  if (review === on.withdrew) return yield* withdraw();
-  if (review !== "timeout")
-    return yield* move("Rejected", "customer", `customer refused: ${reasonOf(review, "no reason given")}`);
-  yield* move("Approved", "system", "refusal window passed");
-
-  // 4. Approved: the baseline (usage at approval) is recorded once, then the usage loop starts in a
-  //    fresh execution. An end that arrived meanwhile (these waiters were awaited in this execution,
-  //    so the host would not carry them over) is handled here first.
-  const ends = [on.withdrew, on.cancelled, on.refused];
-  let ended = ends.find((s) => s.task.isCompleted);
-  if (!ended) {
-    const baseline: RecordBaselineInput = {
-      associationId: input.associationId,
-      partnerId: input.partnerId,
-      at: context.df.currentUtcDateTime.toISOString(),
-    };
-    yield context.df.callActivityWithRetry(recordBaselineName, activityRetry, baseline);
-    ended = ends.find((s) => s.task.isCompleted);
+  const flow = new Flow(context, input);
+  let status = input.status;
+  for (;;) {
+    context.df.setCustomStatus({ status });
+    switch (status) {
+      case "Draft":
+        status = yield* flow.waitThenMove(
+          input.durations.poeDeadlineMs,
+          "Expired",
+          "the claim was not submitted before the PoE deadline",
+        );
+        break;
+      case "Submitted":
+        yield* flow.sendConsentEmail();
+        status = yield* flow.move(
+          "Submitted",
+          "UnderReview",
+          "consent email sent to the customer; review started",
+        );
+        break;
+      case "UnderReview":
+        status = yield* flow.waitThenMove(
+          input.durations.refusalWindowMs,
+          "Approved",
+          "the refusal window passed without a refusal or a review outcome",
+        );
+        break;
+      case "PartnerActionRequired":
+        status = yield* flow.waitThenMove(
+          input.durations.partnerActionWindowMs,
+          "Rejected",
+          "no-partner-response: the partner did not answer the reviewer in time",
+        );
+        break;
+      case "Rejected":
+        status = yield* flow.waitThenMove(
+          input.durations.disputeWindowMs,
+          "RejectedFinal",
+          "dispute window closed",
+        );
+        break;
+      case "Dispute":
+        status = yield* flow.waitForDecision();
+        break;
+      case "Approved":
+        return yield* flow.approved(input.baselineRecorded);
+      default:
+        return status; // RejectedFinal, Expired: nothing more can happen
+    }
   }
-  if (ended === on.withdrew) return yield* withdraw();
-  if (ended) return yield* decline(context, input, ended);
-  context.df.continueAsNew({ ...input, phase: "approved" } satisfies LifecycleInput);
-  return undefined;
 };
 
-/**
- * 5. Approved, one reading at a time (DESIGN.md step 5): the first of PartnerWithdrew, a customer's
- *    cancel (or a late refusal, read as one) and UsageReported, in that order of weight. A reading
- *    whose payload is not a usage reading is dropped (the poller always sends one).
- *
- * Completing (nothing left to earn) ends the orchestration while the association stays Approved:
- * a CustomerCancelled or PartnerWithdrew raised after that reaches no running instance (raising an
- * event on a completed one is accepted and dropped), so whoever raises those events must apply the
- * change itself when the instance has completed (see the API and consent-page handlers).
- */
-function* usageLoop(
-  context: OrchestrationContext,
-  input: LifecycleInput,
-): Generator<Task, AssociationStatus | undefined, unknown> {
-  context.df.setCustomStatus({ status: "Approved" });
-  const on = { ...listen(context), usage: signalOf(context, lifecycleEvents.usageReported) };
-  const ends = [on.withdrew, on.cancelled, on.refused];
-  const withdraw = () =>
-    setStatus(context, input, "RejectedFinal", "partner", reasonOf(on.withdrew, "the partner withdrew"));
+/** The workflow's moves and waits over one execution. */
+class Flow {
+  /** The open StatusChanged waiter; replaced only once consumed, so no event is ever lost to an abandoned one. */
+  private changed: Task;
+  /** Where the association stands as far as this execution knows (after its last move or read). */
+  private status: AssociationStatus;
 
-  let next = yield* firstOf(context, [...ends, on.usage]);
-  if (next === on.usage) {
-    const reading = usageReading.safeParse(on.usage.task.result);
-    if (reading.success) {
-      const call: RecordMilestonesInput = {
-        associationId: input.associationId,
-        partnerId: input.partnerId,
-        reading: reading.data,
-        at: context.df.currentUtcDateTime.toISOString(),
-      };
-      const result = recordMilestonesResult.parse(
-        yield context.df.callActivityWithRetry(recordMilestonesName, activityRetry, call),
-      );
-      // Nothing left to earn: done. (A later cancel or withdrawal must then be applied without this
-      // instance; see above.)
-      if (result.remaining === 0 && !ends.some((s) => s.task.isCompleted)) return "Approved";
-    }
-    next = ends.find((s) => s.task.isCompleted) ?? on.usage;
+  constructor(
+    private readonly context: OrchestrationContext,
+    private readonly input: Lifecycle,
+  ) {
+    this.changed = context.df.waitForExternalEvent(lifecycleEvents.statusChanged);
+    this.status = input.status;
   }
-  if (next === on.withdrew) return yield* withdraw();
-  if (next !== on.usage) return yield* decline(context, input, next);
-  context.df.continueAsNew(input);
-  return undefined;
+
+  /**
+   * Waits in the current status for a decision, or until `ms` pass; then moves to `to` (only from
+   * the status waited in). Answers the status the association is in afterwards.
+   */
+  *waitThenMove(
+    ms: number,
+    to: AssociationStatus,
+    reason: string,
+  ): Generator<Task, AssociationStatus, unknown> {
+    const waitingIn = this.status;
+    if (this.changed.isCompleted) return yield* this.consumeChange();
+    const timer = this.context.df.createTimer(this.due(ms));
+    const winner: unknown = yield this.context.df.Task.any([this.changed, timer]);
+    if (winner === timer) return yield* this.move(waitingIn, to, reason);
+    timer.cancel();
+    return yield* this.consumeChange();
+  }
+
+  /** Waits, without a deadline, for a decision (the reviewers' answer to a dispute). */
+  *waitForDecision(): Generator<Task, AssociationStatus, unknown> {
+    if (!this.changed.isCompleted) yield this.changed;
+    return yield* this.consumeChange();
+  }
+
+  /** One timed move; answers the status afterwards (a decision applied meanwhile wins). */
+  *move(
+    from: AssociationStatus,
+    to: AssociationStatus,
+    reason: string,
+  ): Generator<Task, AssociationStatus, unknown> {
+    const change: SetStatusInput = {
+      associationId: this.input.associationId,
+      partnerId: this.input.partnerId,
+      to,
+      actor: "system",
+      reason,
+      changeId: this.context.df.newGuid(this.input.associationId),
+      at: this.context.df.currentUtcDateTime.toISOString(),
+      onlyFrom: [from],
+    };
+    const result: unknown = yield this.context.df.callActivityWithRetry(setStatusName, activityRetry, change);
+    this.status = associationStatus.parse(result);
+    return this.status;
+  }
+
+  /** Emails the customer once per association (the activity's outbox row is the guard). */
+  *sendConsentEmail(): Generator<Task, void, unknown> {
+    const email: SendConsentEmailInput = {
+      associationId: this.input.associationId,
+      partnerId: this.input.partnerId,
+      at: this.context.df.currentUtcDateTime.toISOString(),
+      refusalWindowEndsAt: this.due(this.input.durations.refusalWindowMs).toISOString(),
+    };
+    yield this.context.df.callActivityWithRetry(sendConsentEmailName, activityRetry, email);
+  }
+
+  /**
+   * Approved: the baseline (usage at approval) once, then one step of the usage loop per execution:
+   * the first of a decision and a usage reading. A reading goes to recordMilestones; with nothing
+   * left to earn the workflow completes, still Approved. Otherwise it continues as new (months of
+   * daily readings never grow one history); events nothing consumed are carried into the next one.
+   */
+  *approved(baselineRecorded: boolean): Generator<Task, AssociationStatus | undefined, unknown> {
+    if (!baselineRecorded) {
+      const baseline: RecordBaselineInput = {
+        associationId: this.input.associationId,
+        partnerId: this.input.partnerId,
+        at: this.context.df.currentUtcDateTime.toISOString(),
+      };
+      const recorded = recordBaselineResult.parse(
+        yield this.context.df.callActivityWithRetry(recordBaselineName, activityRetry, baseline),
+      );
+      // A claim with no workload to follow (a subscription claim, RevRec) has nothing left to earn.
+      if (recorded.workloads === 0 && !this.changed.isCompleted) return "Approved";
+      return this.continueIn("Approved", true);
+    }
+    const usage = this.context.df.waitForExternalEvent(lifecycleEvents.usageReported);
+    if (!this.changed.isCompleted) yield this.context.df.Task.any([this.changed, usage]);
+    if (!this.changed.isCompleted && usage.isCompleted) {
+      const remaining = yield* this.recordMilestones(usage.result);
+      if (remaining === 0 && !this.changed.isCompleted) return "Approved";
+    }
+    if (!this.changed.isCompleted) return this.continueIn("Approved", true);
+    const status = yield* this.consumeChange();
+    return this.continueIn(status, true);
+  }
+
+  /** Records what one reading earns; answers how many thresholds may still pay (undefined: bad payload). */
+  private *recordMilestones(payload: unknown): Generator<Task, number | undefined, unknown> {
+    const reading = usageReading.safeParse(payload);
+    if (!reading.success) return undefined; // the poller always sends a reading: drop anything else
+    const call: RecordMilestonesInput = {
+      associationId: this.input.associationId,
+      partnerId: this.input.partnerId,
+      reading: reading.data,
+      at: this.context.df.currentUtcDateTime.toISOString(),
+    };
+    const result = recordMilestonesResult.parse(
+      yield this.context.df.callActivityWithRetry(recordMilestonesName, activityRetry, call),
+    );
+    return result.remaining;
+  }
+
+  /** A StatusChanged arrived: read where the association stands now (events may arrive in any order). */
+  private *consumeChange(): Generator<Task, AssociationStatus, unknown> {
+    this.changed = this.context.df.waitForExternalEvent(lifecycleEvents.statusChanged);
+    const read: ReadStatusInput = {
+      associationId: this.input.associationId,
+      partnerId: this.input.partnerId,
+    };
+    const result: unknown = yield this.context.df.callActivityWithRetry(readStatusName, activityRetry, read);
+    this.status = associationStatus.parse(result);
+    return this.status;
+  }
+
+  private continueIn(status: AssociationStatus, baselineRecorded: boolean): undefined {
+    this.context.df.continueAsNew({ ...this.input, status, baselineRecorded } satisfies LifecycleInput);
+    return undefined;
+  }
+
+  private due(ms: number): Date {
+    return new Date(this.context.df.currentUtcDateTime.getTime() + ms);
+  }
 }
-
-/** After approval, a customer's cancel (or refusal) rejects the association. */
-function decline(
-  context: OrchestrationContext,
-  input: LifecycleInput,
-  signal: Signal,
-): Generator<Task, AssociationStatus, unknown> {
-  return setStatus(
-    context,
-    input,
-    "Rejected",
-    "customer",
-    `customer declined: ${reasonOf(signal, "no reason given")}`,
-  );
-}
-
-/** One external event the lifecycle listens for, for the whole execution. */
-interface Signal {
-  name: string;
-  task: Task;
-}
-
-/**
- * One waiter per event name for the whole execution, reused in every wait. Fresh waiters per stage
- * would let an event that arrives while an activity runs complete the previous stage's (already
- * abandoned) waiter and be lost; a reused waiter keeps it, completed, for the next wait.
- */
-function listen(context: OrchestrationContext) {
-  return {
-    poe: signalOf(context, lifecycleEvents.poeSubmitted),
-    withdrew: signalOf(context, lifecycleEvents.partnerWithdrew),
-    refused: signalOf(context, lifecycleEvents.customerRefused),
-    cancelled: signalOf(context, lifecycleEvents.customerCancelled),
-  };
-}
-
-const signalOf = (context: OrchestrationContext, name: string): Signal => ({
-  name,
-  task: context.df.waitForExternalEvent(name),
-});
-
-/**
- * The first of `signals` to arrive, or "timeout" when `deadline` comes first; the timer is cancelled
- * when an event wins. A signal that already arrived (while an activity ran) wins at once, without
- * a timer; when several did, the earlier in `signals` wins, so callers list the weightier first.
- */
-function firstOf(context: OrchestrationContext, signals: readonly Signal[]): Generator<Task, Signal, unknown>;
-function firstOf(
-  context: OrchestrationContext,
-  signals: readonly Signal[],
-  deadline: Date,
-): Generator<Task, Signal | "timeout", unknown>;
-function* firstOf(
-  context: OrchestrationContext,
-  signals: readonly Signal[],
-  deadline?: Date,
-): Generator<Task, Signal | "timeout", unknown> {
-  const arrived = signals.find((s) => s.task.isCompleted);
-  if (arrived) return arrived;
-  const timer = deadline && context.df.createTimer(deadline);
-  const winner: unknown = yield context.df.Task.any([
-    ...signals.map((s) => s.task),
-    ...(timer ? [timer] : []),
-  ]);
-  if (timer && winner === timer) return "timeout";
-  if (timer && !timer.isCompleted) timer.cancel();
-  const signal = signals.find((s) => s.task === winner);
-  if (!signal) throw new Error("associationLifecycle: Task.any returned a task it was not given");
-  return signal;
-}
-
-/** Asks the setStatus activity for one change and mirrors the result in the custom status. */
-function* setStatus(
-  context: OrchestrationContext,
-  input: LifecycleInput,
-  to: AssociationStatus,
-  actor: Actor,
-  reason: string,
-): Generator<Task, AssociationStatus, unknown> {
-  const change: SetStatusInput = {
-    associationId: input.associationId,
-    partnerId: input.partnerId,
-    to,
-    actor,
-    reason: reason.slice(0, maxReasonLength),
-    changeId: context.df.newGuid(input.associationId),
-    at: context.df.currentUtcDateTime.toISOString(),
-  };
-  const result: unknown = yield context.df.callActivityWithRetry(setStatusName, activityRetry, change);
-  const status = associationStatus.parse(result);
-  context.df.setCustomStatus({ status });
-  return status;
-}
-
-/** Status-change reasons are at most this long (statusChange.reason). */
-const maxReasonLength = 4000;
-
-/** The reason an event carried (a LifecycleSignal), or `fallback` when it carried none usable. */
-function reasonOf(signal: Signal, fallback: string): string {
-  const payload = signal.task.result;
-  const field =
-    typeof payload === "object" && payload !== null && "reason" in payload ? payload.reason : undefined;
-  const reason = lifecycleSignal.shape.reason.safeParse(field);
-  return reason.success && reason.data.trim() !== "" ? reason.data.trim() : fallback;
-}
-
-const due = (context: OrchestrationContext, ms: number): Date =>
-  new Date(context.df.currentUtcDateTime.getTime() + ms);
 
 df.app.orchestration(associationLifecycleName, associationLifecycle);

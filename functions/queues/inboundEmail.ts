@@ -1,20 +1,16 @@
-import { createHash } from "node:crypto";
 import { app, type InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import { deliverCustomerAction } from "../../src/app/customerActions";
 import { verifyConsentToken } from "../../src/auth/consentToken";
 import { NonRetriableError } from "../../src/domain/errors";
-import { lifecycleEvents, lifecycleSignal } from "../../src/domain/lifecycle";
-import { resolveCustomerAction, type CustomerAction } from "../../src/http/consentPage";
 import {
   inboundEmailMessage,
   isFromCustomer,
   parseInboundReply,
   type InboundEmailMessage,
 } from "../../src/integrations/email/inboundReply";
-import type { Store } from "../../src/store/store";
-import { getPorts } from "../composition";
+import { customerChannelPorts, type CustomerChannelPorts } from "../composition";
 import { readQueueMessage } from "../readQueueMessage";
-import { raiseThroughDurableClient, type RaiseLifecycleEvent } from "../raiseLifecycleEvent";
+import { withDurableClient } from "../workflows";
 
 export const inboundEmailName = "inboundEmail";
 /** The queue name is an app setting (`%INBOUND_EMAIL_QUEUE%`, "inbound-email" in the example settings). */
@@ -24,30 +20,18 @@ export const inboundEmailQueue = "%INBOUND_EMAIL_QUEUE%";
  * Customer replies to the consent email (queue `inbound-email`, JSON `{messageId, from, to, subject,
  * text, receivedAt}` from the mail ingress). A reply whose first word is REFUSE or CANCEL, carrying
  * a valid consent token (reply address `consent+<token>@…` or a consent link in the quoted text),
- * from the claim's customer contact, raises CustomerRefused / CustomerCancelled on the association's
- * orchestration, read as the one that fits the status, exactly as the consent page does.
+ * from the claim's customer contact, is the customer's refusal or cancellation: handed to
+ * `deliverCustomerAction`, exactly as the consent page does, with the message ID as the decision's
+ * key (a redelivered message applies nothing twice).
  *
  * Everything else is logged and dropped (the message completes): a reply without a command, a bad
- * or expired token, another sender, an association already over, a message ID already processed.
+ * or expired token, another sender, an association already over.
  * A message that is not JSON or not the schema throws NonRetriableError: the host still tries it
  * `maxDequeueCount` times (host.json), then moves it to `inbound-email-poison` for an operator.
  * Storage or Durable failures throw plain errors, so the host's retries take care of them.
  */
 
-export interface InboundEmailPorts {
-  store: Store;
-  signingKey: string | undefined;
-  raise: RaiseLifecycleEvent;
-  now?: () => Date;
-}
-
-/** Idempotency scope for processed message IDs. */
-const dedupeScope = "inbound-email";
-
-const eventFor: Readonly<Record<CustomerAction, string>> = {
-  refuse: lifecycleEvents.customerRefused,
-  cancel: lifecycleEvents.customerCancelled,
-};
+export type InboundEmailPorts = CustomerChannelPorts;
 
 export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPorts) {
   return async (queueEntry: unknown, context: InvocationContext): Promise<void> => {
@@ -79,39 +63,23 @@ export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPor
       context.warn(`${tag} ignored: association ${association.id}: the sender is not the customer contact`);
       return;
     }
-    const resolved = resolveCustomerAction(reply.command, association.status);
-    if (!resolved) {
+    const outcome = await deliverCustomerAction(ports.lifecycle, ports.workflows(context), {
+      association,
+      requested: reply.command,
+      reason: reply.reason,
+      via: "email-reply",
+      messageId: message.messageId,
+      at: now.toISOString(),
+    });
+    if (outcome.kind === "closed") {
       context.log(`${tag} ignored: association ${association.id} is already ${association.status}`);
       return;
     }
-
-    const requestHash = hashOf(message);
-    const started = await ports.store.idempotencyKeys.begin(dedupeScope, message.messageId, requestHash, now);
-    if (started.outcome !== "started") {
-      context.log(`${tag} skipped: already processed (${started.outcome})`);
-      return;
-    }
-    const eventName = eventFor[resolved.action];
-    try {
-      await ports.raise(
-        association.id,
-        eventName,
-        lifecycleSignal.parse({ reason: reply.reason, via: "email-reply" }),
-        context,
-      );
-    } catch (err) {
-      await ports.store.idempotencyKeys
-        .abandon(dedupeScope, message.messageId, started.etag)
-        .catch(() => undefined);
-      throw err;
-    }
-    await ports.store.idempotencyKeys.complete(dedupeScope, message.messageId, started.etag, {
-      status: 202,
-      headers: {},
-      body: JSON.stringify({ associationId: association.id, event: eventName }),
-    });
-    const mapped = resolved.mapped ? ` (asked to ${reply.command}; read as ${resolved.action})` : "";
-    context.log(`${tag}: raised ${eventName} on association ${association.id}${mapped}`);
+    const mapped =
+      outcome.kind === "recorded" && outcome.action !== reply.command
+        ? ` (asked to ${reply.command}; read as ${outcome.action})`
+        : "";
+    context.log(`${tag}: ${outcome.kind} ${outcome.action} on association ${association.id}${mapped}`);
   };
 }
 
@@ -129,18 +97,9 @@ function customerEmailOf(request: object): string | undefined {
   return typeof contact?.email === "string" ? contact.email : undefined;
 }
 
-/** Same message ID with other content is a different message: the idempotency row tells them apart. */
-function hashOf(message: InboundEmailMessage): string {
-  const { from, to, subject, text } = message;
-  return createHash("sha256").update(JSON.stringify({ from, to, subject, text })).digest("hex");
-}
-
 app.storageQueue(inboundEmailName, {
   queueName: inboundEmailQueue,
   connection: "AzureWebJobsStorage",
-  extraInputs: [df.input.durableClient()],
-  handler: createInboundEmailHandler(() => {
-    const { store, settings, clock } = getPorts();
-    return { store, signingKey: settings.consent.signingKey, raise: raiseThroughDurableClient, now: clock };
-  }),
+  ...withDurableClient,
+  handler: createInboundEmailHandler(customerChannelPorts),
 });

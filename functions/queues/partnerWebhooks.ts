@@ -1,7 +1,11 @@
 import { app, type InvocationContext } from "@azure/functions";
+import { removeWebhook } from "../../src/app/partners";
 import { NotFoundError, TransientDependencyError } from "../../src/domain/errors";
-import { withoutWebhook } from "../../src/domain/partner";
-import { deliverWebhook } from "../../src/integrations/webhooks/deliver";
+import {
+  deliverWebhook,
+  type DeliveryResult,
+  type WebhookDelivery,
+} from "../../src/integrations/webhooks/deliver";
 import {
   partnerWebhookEvent,
   statusChangedType,
@@ -19,6 +23,13 @@ export const partnerWebhooksName = "partnerWebhooks";
  * - a 2xx answer completes the message;
  * - 410 Gone: the receiver is gone for good; the webhook (URL and secret) is removed, if it is still
  *   the URL that answered, and the message completes;
+ * - a refused destination (src/domain/webhookDestination.ts: not https, or not public, or a name
+ *   that resolves to a non-public address when connecting, unless its host is in
+ *   WEBHOOK_ALLOWED_HOSTS) is never connected to: the message completes with a warning, as a
+ *   permanent failure. Retrying cannot help (the same URL is judged the same way) and would only
+ *   fill the poison queue. The webhook is kept, unlike on a 410: the refusal may come from an
+ *   operator's allow-list change or a DNS answer that will be corrected, and the partner still sees
+ *   its URL (GET) and can replace it; every event until then is refused, and dropped, the same way;
  * - anything else (another 4xx, a 3xx, a 5xx, no answer within 10 s, a network error) throws, so
  *   the host makes the message visible again after host.json `queues.visibilityTimeout` and, after
  *   `maxDequeueCount` tries, moves it to `partner-webhooks-poison`.
@@ -32,7 +43,10 @@ export const partnerWebhooksName = "partnerWebhooks";
 export interface PartnerWebhooksPorts {
   store: Pick<Store, "partners">;
   clock: () => Date;
-  fetch?: typeof fetch;
+  /** Setting WEBHOOK_ALLOWED_HOSTS: hosts exempt from the destination rules. */
+  allowedHosts: readonly string[];
+  /** One attempt; default deliverWebhook. */
+  deliver?: (delivery: WebhookDelivery) => Promise<DeliveryResult>;
   /** Per attempt; default 10 s. */
   timeoutMs?: number;
 }
@@ -70,23 +84,28 @@ export function createPartnerWebhooksHandler(getWebhookPorts: () => PartnerWebho
 
     const target = originOf(url);
     const attempt = dequeueCountOf(context);
-    const result = await deliverWebhook({
+    const deliver = ports.deliver ?? deliverWebhook;
+    const result = await deliver({
       url,
       secret,
       body: JSON.stringify(event),
       eventId: event.eventId,
       now: ports.clock(),
-      ...(ports.fetch ? { fetch: ports.fetch } : {}),
+      allowedHosts: ports.allowedHosts,
       ...(ports.timeoutMs === undefined ? {} : { timeoutMs: ports.timeoutMs }),
     });
+    if (result.refused !== undefined) {
+      context.warn(
+        `${tag} dropped: ${target} is not an allowed webhook destination (${result.refused}); the webhook of partner ${partner.id} is kept`,
+      );
+      return;
+    }
     if (result.ok) {
       context.log(`${tag} delivered to ${target}: HTTP ${result.status}${attempt}`);
       return;
     }
     if (result.status === 410) {
-      await ports.store.partners.update(partner.id, (current) =>
-        current.webhookUrl === url ? withoutWebhook(current) : current,
-      );
+      await removeWebhook(ports, partner.id, url);
       context.warn(`${tag}: ${target} answered 410 Gone; the webhook of partner ${partner.id} is removed`);
       return;
     }
@@ -124,7 +143,7 @@ app.storageQueue(partnerWebhooksName, {
   queueName: "%PARTNER_WEBHOOKS_QUEUE%",
   connection: "AzureWebJobsStorage",
   handler: createPartnerWebhooksHandler(() => {
-    const { store, clock } = getPorts();
-    return { store, clock };
+    const { store, clock, settings } = getPorts();
+    return { store, clock, allowedHosts: settings.webhookAllowedHosts };
   }),
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isoDurationMs } from "../domain/durations";
 import { ValidationError, type FieldIssue } from "../domain/errors";
 import { partner } from "../domain/partner";
+import { webhookAllowedHosts } from "../domain/webhookDestination";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
 
 /**
@@ -86,13 +87,16 @@ const environment = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, "must be letters and digits, starting with a letter")
     .optional(),
   POE_MAX_AGE_MONTHS: z.coerce.number().int().min(1).max(60).default(12),
-  DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   INCENTIVE_PROGRAM: z
     .string()
     .default(defaultIncentiveProgramId)
     .refine((id) => isKnownProgram(id), "must name a bundled incentive program"),
   LIFECYCLE_POE_DEADLINE: isoDuration.prefault("P30D"),
   LIFECYCLE_REFUSAL_WINDOW: isoDuration.prefault("P14D"),
+  /** How long the partner has to answer a reviewer's request for action (Microsoft: 5 business days). */
+  LIFECYCLE_PARTNER_ACTION_WINDOW: isoDuration.prefault("P7D"),
+  /** How long after a rejection a dispute may be filed (Microsoft: 30 days). */
+  LIFECYCLE_DISPUTE_WINDOW: isoDuration.prefault("P30D"),
   CONSENT_LINK_TTL: isoDuration.prefault("P60D"),
   /** HMAC-SHA256 key for consent links; at least 32 characters. */
   CONSENT_SIGNING_KEY: z.string().min(32, "must be at least 32 characters").optional(),
@@ -108,6 +112,11 @@ const environment = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
     .default("inbound-email"),
+  /**
+   * Webhook hosts exempt from the SSRF rules (they may be internal and use http): comma-separated
+   * host names or IP addresses, case-insensitive. Empty: public https receivers only.
+   */
+  WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts.prefault(""),
   PARTNER_WEBHOOKS_QUEUE: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
@@ -159,17 +168,26 @@ export interface Settings {
   storage: StorageSettings;
   tablePrefix: string | undefined;
   poeMaxAgeMonths: number;
-  disputeWindowDays: number;
   incentiveProgramId: string;
-  lifecycle: { poeDeadlineMs: number; refusalWindowMs: number };
+  lifecycle: LifecycleDurations;
   consent: { signingKey: string | undefined; linkTtlMs: number };
   adminApiKey: string | undefined;
   publicBaseUrl: string;
   email: EmailSettings;
   queues: { inboundEmail: string; partnerWebhooks: string; usagePoll: string };
+  /** Canonical hosts (lower-case, IPv6 without brackets) webhooks may reach despite the SSRF rules. */
+  webhookAllowedHosts: string[];
   usage: UsageSettings;
   /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
   entraId: EntraIdSettings | undefined;
+}
+
+/** Every lifecycle duration, in milliseconds (ISO 8601 durations in the settings). */
+export interface LifecycleDurations {
+  poeDeadlineMs: number;
+  refusalWindowMs: number;
+  partnerActionWindowMs: number;
+  disputeWindowMs: number;
 }
 
 export interface EntraIdSettings {
@@ -236,11 +254,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     storage: storageSettings(values),
     tablePrefix: values.TABLE_PREFIX,
     poeMaxAgeMonths: values.POE_MAX_AGE_MONTHS,
-    disputeWindowDays: values.DISPUTE_WINDOW_DAYS,
     incentiveProgramId: values.INCENTIVE_PROGRAM,
     lifecycle: {
       poeDeadlineMs: values.LIFECYCLE_POE_DEADLINE,
       refusalWindowMs: values.LIFECYCLE_REFUSAL_WINDOW,
+      partnerActionWindowMs: values.LIFECYCLE_PARTNER_ACTION_WINDOW,
+      disputeWindowMs: values.LIFECYCLE_DISPUTE_WINDOW,
     },
     consent: { signingKey: values.CONSENT_SIGNING_KEY, linkTtlMs: values.CONSENT_LINK_TTL },
     adminApiKey: values.ADMIN_API_KEY,
@@ -266,6 +285,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
         baseUrl: values.GRAPH_BASE_URL.replace(/\/+$/, ""),
       },
     },
+    webhookAllowedHosts: values.WEBHOOK_ALLOWED_HOSTS,
     entraId: entraIdSettings(values),
   };
 }

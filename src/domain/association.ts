@@ -2,7 +2,22 @@ import { z } from "zod";
 import { associationKind } from "./associationTypes";
 import { createAssociationInput } from "./schemas/createAssociation";
 import { guid } from "./schemas/primitives";
-import { associationStatus } from "./status";
+import { reviewRecord } from "./review";
+import { actor, associationStatus } from "./status";
+
+/** One applied status change, as `lastChange` keeps it (the timeline's `status-changed` entry). */
+export const statusChangeRecord = z
+  .object({
+    id: z.string().min(1).max(64),
+    from: associationStatus,
+    to: associationStatus,
+    actor,
+    reason: z.string().max(4000),
+    at: z.iso.datetime(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type StatusChangeRecord = z.infer<typeof statusChangeRecord>;
 
 /**
  * An association as the service keeps it: the request the partner made (`request`, exactly as
@@ -24,6 +39,16 @@ export const association = z
     statusChangedAt: z.iso.datetime(),
     /** The ID of the last status change applied: lets an activity that runs twice apply it once. */
     lastChangeId: z.string().optional(),
+    /**
+     * The last status change as applied, kept with the association in the same write, so its
+     * effects (timeline entry, webhook, unit release) can be finished by whoever comes next after a
+     * crash between the write and them.
+     */
+    lastChange: statusChangeRecord.optional(),
+    /** When the partner disputed a rejection (Microsoft allows one dispute). */
+    disputedAt: z.iso.datetime().optional(),
+    /** The latest Partner Center review outcome the partner recorded. */
+    review: reviewRecord.optional(),
     /** The incentive program in force at approval. */
     incentiveProgramId: z.string().optional(),
     incentiveProgramVersion: z.number().int().positive().optional(),

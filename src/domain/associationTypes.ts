@@ -211,3 +211,16 @@ export function tporEarnsIncentives(partnerIsDpor: boolean): boolean {
 export function earnsIncentives(kind: AssociationKind): boolean {
   return associationTypes[kind].earns !== "recognition";
 }
+
+/** The CPOR kinds: claims filed in Partner Center, each run by the claim lifecycle workflow. */
+const claimKinds: ReadonlySet<AssociationKind> = new Set<AssociationKind>([
+  "cpor-osu-modern-work-security",
+  "cpor-osu-business-applications",
+  "cpor-osa",
+  "cpor-revrec",
+  "usage-recognition",
+]);
+
+export function runsClaimLifecycle(kind: AssociationKind): boolean {
+  return claimKinds.has(kind);
+}

@@ -5,12 +5,20 @@ import { workloadId } from "./workloads";
 /**
  * One earned incentive: a milestone reached by one association's workload. The triple
  * (association, workload, milestone key) identifies it, so recording it twice is impossible.
+ * `claimName` and `customerDomain` are copied from the association's request when the row is made,
+ * so a ledger export names the claim and the customer without a lookup; rows recorded before they
+ * were kept lack them. They were validated when the claim was made: here they are only bounded, so
+ * a stricter rule for new claims never makes an old ledger row unreadable.
  */
 export const incentiveLedgerEntry = z
   .object({
     partnerId: z.string().min(1).max(64),
     associationId: z.string().min(1).max(64),
+    /** The partner's own name for the claim (`request.claimName`), when it gave one. */
+    claimName: z.string().min(1).max(200).optional(),
     customerTenantId: guid,
+    /** The customer's initial domain (`request.customerDomain`). */
+    customerDomain: z.string().min(1).max(255).optional(),
     workload: workloadId,
     /** `active-15`, `active-40`, `hwm-<seats>`: see domain/milestones.ts. */
     milestoneKey: z.string().regex(/^[a-z0-9-]{1,40}$/),

@@ -1,3 +1,9 @@
+import {
+  documentExtensions,
+  documentTypeNames,
+  documentTypeOfContent,
+  documentTypeOfName,
+} from "./documentType";
 import { ValidationError } from "./errors";
 import type { FieldIssue } from "./errors";
 import { isoDate } from "./schemas/primitives";
@@ -8,10 +14,12 @@ import type { WorkloadId } from "./workloads";
  * The proof-of-execution check: what Microsoft's reviewers would reject a PoE for, found before the
  * partner submits it. The first six codes are Microsoft's published rejection reasons (no PoE, no
  * signature, missing or stale date, no service description, no products); `future-signed-date` is the
- * stale date's twin; the rest tie the PoE to the claim it proves.
+ * stale date's twin; `unsupported-document-type` is a document that is no signed document (not a PDF,
+ * Word document, PNG or JPEG, or not what its name says); the rest tie the PoE to the claim it proves.
  */
 export const poeProblemCodes = [
   "no-document",
+  "unsupported-document-type",
   "no-signature",
   "missing-signed-date",
   "stale-signed-date",
@@ -93,13 +101,48 @@ function problem(code: PoeProblemCode, field: string, message: string): PoeProbl
   return { code, field, message };
 }
 
+/**
+ * A document must be there, named with a supported extension, and be what its name says, judged by
+ * its magic bytes. The name and the content are each checked whenever present, so a partner hears
+ * about both at once; a name and content of two supported types is the content's fault.
+ */
 function documentProblems(poe: PoeSubmission): PoeProblem[] {
   const out: PoeProblem[] = [];
-  if (isBlank(poe.documentName)) {
+  const name = present(poe.documentName);
+  const named = name === undefined ? undefined : documentTypeOfName(name);
+  if (name === undefined) {
     out.push(problem("no-document", "documentName", "no proof of execution: name the signed document"));
+  } else if (named === undefined) {
+    out.push(
+      problem(
+        "unsupported-document-type",
+        "documentName",
+        `unsupported document: the name must end in ${documentExtensions.join(", ")}`,
+      ),
+    );
   }
-  if (isBlank(poe.documentBase64)) {
+  const content = present(poe.documentBase64);
+  if (content === undefined) {
     out.push(problem("no-document", "documentBase64", "no proof of execution: attach the signed document"));
+    return out;
+  }
+  const actual = documentTypeOfContent(Buffer.from(content, "base64"));
+  if (actual === undefined) {
+    out.push(
+      problem(
+        "unsupported-document-type",
+        "documentBase64",
+        "unsupported document: attach the signed document as a PDF, a Word document (.docx), a PNG or a JPEG",
+      ),
+    );
+  } else if (named !== undefined && named !== actual) {
+    out.push(
+      problem(
+        "unsupported-document-type",
+        "documentBase64",
+        `the document is ${documentTypeNames[actual]}, but its name ${name} says otherwise`,
+      ),
+    );
   }
   return out;
 }

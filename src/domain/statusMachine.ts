@@ -30,12 +30,12 @@ const withdrawableStatuses = [
   "Dispute",
 ] as const satisfies readonly AssociationStatus[];
 
-export const transitions: readonly Transition[] = [
+const moves: readonly Transition[] = [
   {
     from: "Draft",
     to: "Submitted",
     actors: ["partner"],
-    describes: "partner submitted the proof of execution",
+    describes: "partner submitted the claim (with its proof of execution where one is needed)",
   },
   { from: "Draft", to: "Expired", actors: ["system"], describes: "the PoE deadline passed without a PoE" },
   {
@@ -44,49 +44,44 @@ export const transitions: readonly Transition[] = [
     actors: ["system"],
     describes: "consent email sent to the customer; review started",
   },
-  {
-    from: "Submitted",
+  ...(["Submitted", "UnderReview", "PartnerActionRequired", "Dispute"] as const).map((from): Transition => ({
+    from,
     to: "PartnerActionRequired",
     actors: ["system"],
-    describes: "the reviewer asks the partner for more information",
-  },
-  {
-    from: "UnderReview",
-    to: "PartnerActionRequired",
-    actors: ["system"],
-    describes: "the reviewer asks the partner for more information",
-  },
+    describes:
+      "the reviewer asks the partner for action (missing PoE, acknowledgment, dates, services or products)",
+  })),
   {
     from: "PartnerActionRequired",
-    to: "Submitted",
+    to: "UnderReview",
     actors: ["partner"],
-    describes: "partner resubmitted the proof of execution",
+    describes: "partner answered the reviewer with a corrected proof of execution",
   },
   {
     from: "PartnerActionRequired",
     to: "Rejected",
     actors: ["system"],
-    describes: "no response from the partner in time",
+    describes: "the reviewer rejected the claim, or the partner did not answer in time",
   },
   {
     from: "UnderReview",
     to: "Approved",
     actors: ["system"],
-    describes: "the refusal window passed without the customer refusing",
+    describes: "the reviewer approved the claim, or the refusal window passed without the customer refusing",
   },
   {
-    from: "Submitted",
+    from: "PartnerActionRequired",
+    to: "Approved",
+    actors: ["system"],
+    describes: "the reviewer approved the claim",
+  },
+  ...(["Submitted", "UnderReview", "PartnerActionRequired"] as const).map((from): Transition => ({
+    from,
     to: "Rejected",
     actors: ["customer"],
     describes: "the customer refused the association",
-  },
+  })),
   { from: "Submitted", to: "Rejected", actors: ["system"], describes: "the reviewer rejected the claim" },
-  {
-    from: "UnderReview",
-    to: "Rejected",
-    actors: ["customer"],
-    describes: "the customer refused the association",
-  },
   { from: "UnderReview", to: "Rejected", actors: ["system"], describes: "the reviewer rejected the claim" },
   {
     from: "Approved",
@@ -101,7 +96,12 @@ export const transitions: readonly Transition[] = [
     describes: "partner disputed the rejection (once, within the dispute window; see checkDispute)",
   },
   { from: "Dispute", to: "Approved", actors: ["system"], describes: "the dispute was upheld" },
-  { from: "Dispute", to: "RejectedFinal", actors: ["system"], describes: "the dispute failed" },
+  {
+    from: "Dispute",
+    to: "RejectedFinal",
+    actors: ["system", "customer"],
+    describes: "the dispute failed, or the customer declined while it was reviewed",
+  },
   {
     from: "Rejected",
     to: "RejectedFinal",
@@ -114,6 +114,21 @@ export const transitions: readonly Transition[] = [
     actors: ["partner"],
     describes: "partner withdrew (disassociated)",
   })),
+];
+
+/**
+ * Every move, plus one to RejectedFinal beside each move to Rejected: after the one dispute
+ * Microsoft allows, a rejection is final (`rejectionTarget` picks it).
+ */
+export const transitions: readonly Transition[] = [
+  ...moves,
+  ...moves
+    .filter((t) => t.to === "Rejected" && t.from !== "Dispute")
+    .map((t): Transition => ({
+      ...t,
+      to: "RejectedFinal",
+      describes: `${t.describes} (after a dispute: final)`,
+    })),
 ];
 
 /**
@@ -232,55 +247,51 @@ export function holdsUnit(status: AssociationStatus): boolean {
   return unitHoldingStatuses.has(status);
 }
 
-/** Microsoft's dispute window after a rejection, in days (domain.md "once, within 30 days"; config). */
-export const defaultDisputeWindowDays = 30;
+/**
+ * The rejection status a move to Rejected really lands in: after a dispute (the one Microsoft
+ * allows) a rejection is final, so `Rejected` becomes `RejectedFinal`.
+ */
+export function rejectionTarget(to: AssociationStatus, disputedAt: string | undefined): AssociationStatus {
+  return to === "Rejected" && disputedAt !== undefined ? "RejectedFinal" : to;
+}
 
-const dayMs = 24 * 60 * 60 * 1000;
+/** What `checkDispute` reads of the association. */
+export interface DisputeState {
+  status: AssociationStatus;
+  /** When the association entered its current status. */
+  statusChangedAt: string;
+  /** Set once the association was disputed. */
+  disputedAt?: string | undefined;
+}
 
 /**
  * Throws unless the partner may dispute now: the association is Rejected, has never been disputed,
- * and its latest rejection is at most `windowDays` old at `now` (inclusive; whole 24-hour days).
- * `timeline` is the association's status changes in the order they were applied.
+ * and the rejection is at most `windowMs` old at `now` (inclusive).
  *
  * Each refusal is a ConflictError, not a ValidationError: the dispute request itself is well-formed
  * (nothing in it names a bad field); it clashes with the association's state and history, which is
- * what ConflictError (HTTP 409) means in errors.ts. ValidationError is kept for bad arguments
- * (`now` not a timestamp, `windowDays` not a non-negative number).
+ * what ConflictError (HTTP 409) means in errors.ts.
  */
-export function checkDispute(
-  timeline: readonly StatusChange[],
-  now: string,
-  windowDays = defaultDisputeWindowDays,
-): void {
-  const nowMs = checkDisputeArguments(now, windowDays);
-  const latest = timeline.at(-1);
-  if (latest?.to !== "Rejected") {
+export function checkDispute(association: DisputeState, now: string, windowMs: number): void {
+  const issues: FieldIssue[] = [];
+  if (!z.iso.datetime().safeParse(now).success)
+    issues.push({ path: "now", message: "must be an ISO 8601 UTC timestamp" });
+  if (!Number.isFinite(windowMs) || windowMs < 0)
+    issues.push({ path: "windowMs", message: "must be a non-negative number of milliseconds" });
+  if (issues.length > 0) throw new ValidationError(issues);
+  if (association.status !== "Rejected")
+    throw new ConflictError(`only a Rejected association can be disputed; this one is ${association.status}`);
+  if (association.disputedAt !== undefined)
     throw new ConflictError(
-      `only a Rejected association can be disputed; this one is ${latest?.to ?? "Draft"}`,
+      `this association was already disputed at ${association.disputedAt}; Microsoft allows one dispute`,
     );
-  }
-  const earlier = timeline.find((c) => c.to === "Dispute");
-  if (earlier !== undefined) {
+  if (Date.parse(now) - Date.parse(association.statusChangedAt) > windowMs)
     throw new ConflictError(
-      `this association was already disputed at ${earlier.at}; Microsoft allows one dispute`,
+      `the dispute window closed: the rejection at ${association.statusChangedAt} is more than ${describeMs(windowMs)} old`,
     );
-  }
-  // The last change moved into Rejected, so it is the latest rejection.
-  if (nowMs - Date.parse(latest.at) > windowDays * dayMs) {
-    throw new ConflictError(
-      `the dispute window closed: the rejection at ${latest.at} is more than ${windowDays} days old`,
-    );
-  }
 }
 
-function checkDisputeArguments(now: string, windowDays: number): number {
-  const issues: FieldIssue[] = [];
-  if (!z.iso.datetime().safeParse(now).success) {
-    issues.push({ path: "now", message: "must be an ISO 8601 UTC timestamp" });
-  }
-  if (!Number.isFinite(windowDays) || windowDays < 0) {
-    issues.push({ path: "windowDays", message: "must be a non-negative number of days" });
-  }
-  if (issues.length > 0) throw new ValidationError(issues);
-  return Date.parse(now);
+function describeMs(ms: number): string {
+  const days = ms / 86_400_000;
+  return Number.isInteger(days) ? `${days} days` : `${Math.round(ms / 1000)} seconds`;
 }

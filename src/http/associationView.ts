@@ -1,17 +1,25 @@
 import type { Association } from "../domain/association";
 import type { AuditEvent } from "../domain/auditEvent";
+import type { LifecycleDurations } from "../domain/lifecycle";
+import { claimGuidance } from "../domain/partnerCenter";
 
 /**
  * What the API shows of an association: an allow-list of fields (OWASP API3), never the stored
- * entity as it is. The request the partner made is echoed under its own names.
+ * entity as it is. The request the partner made is echoed under its own names; `partnerCenterStatus`,
+ * `deadline` and `nextAction` say where the claim stands in Partner Center's terms.
  */
-export function associationView(a: Association, timeline?: readonly AuditEvent[]) {
+export function associationView(
+  a: Association,
+  durations: LifecycleDurations,
+  timeline?: readonly AuditEvent[],
+) {
   const { request } = a;
   return {
     id: a.id,
     type: request.type,
     kind: a.kind,
     status: a.status,
+    ...claimGuidance(a, durations),
     customerTenantId: a.customerTenantId,
     partnerLocationId: request.partnerLocationId,
     ...("customerDomain" in request && request.customerDomain
@@ -27,6 +35,8 @@ export function associationView(a: Association, timeline?: readonly AuditEvent[]
     ...("partnerContact" in request ? { partnerContact: request.partnerContact } : {}),
     ...(request.claimName ? { claimName: request.claimName } : {}),
     units: a.units,
+    ...(a.review ? { review: a.review } : {}),
+    ...(a.disputedAt ? { disputedAt: a.disputedAt } : {}),
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     statusChangedAt: a.statusChangedAt,
@@ -42,5 +52,6 @@ function timelineEntry(e: AuditEvent) {
     reason: e.reason,
     ...(e.from ? { from: e.from } : {}),
     ...(e.to ? { to: e.to } : {}),
+    ...(e.kind === "status-changed" && e.data ? { data: e.data } : {}),
   };
 }

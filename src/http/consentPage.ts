@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Association } from "../domain/association";
 import type { AssociationStatus } from "../domain/status";
+import { customerActionFor, type CustomerAction } from "../domain/customerActions";
 import { workloadCatalog, workloadId } from "../domain/workloads";
 
 /**
@@ -11,37 +12,7 @@ import { workloadCatalog, workloadId } from "../domain/workloads";
  * and its forms post back to the page's own URL.
  */
 
-export type CustomerAction = "refuse" | "cancel";
-
-/**
- * What the customer may do in each status: refuse a claim that is not yet approved, cancel an
- * approved one, nothing once the association is rejected or over (their decision, or the
- * reviewer's, is already on record).
- */
-const actionByStatus: Readonly<Record<AssociationStatus, CustomerAction | undefined>> = {
-  Draft: "refuse",
-  Submitted: "refuse",
-  UnderReview: "refuse",
-  PartnerActionRequired: "refuse",
-  Dispute: "refuse",
-  Approved: "cancel",
-  Rejected: undefined,
-  RejectedFinal: undefined,
-  Expired: undefined,
-};
-
-export function customerActionFor(status: AssociationStatus): CustomerAction | undefined {
-  return actionByStatus[status];
-}
-
-/** A refusal before approval, a cancellation after: the request is read as the one that fits. */
-export function resolveCustomerAction(
-  requested: CustomerAction,
-  status: AssociationStatus,
-): { action: CustomerAction; mapped: boolean } | undefined {
-  const action = customerActionFor(status);
-  return action && { action, mapped: action !== requested };
-}
+export type { CustomerAction } from "../domain/customerActions";
 
 /** The POST body, form-encoded or JSON; a blank reason is no reason. */
 export const consentActionInput = z

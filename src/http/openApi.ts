@@ -1,132 +1,769 @@
 import { z } from "zod";
+import { association } from "../domain/association";
+import { associationKind } from "../domain/associationTypes";
+import { reviewableStatuses, reviewOutcomeInput } from "../domain/review";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
 import { poeSubmission } from "../domain/schemas/poeSubmission";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
 import { putWebhookInput } from "../domain/schemas/webhook";
+import { associationStatus } from "../domain/status";
+import { workloadId } from "../domain/workloads";
+import {
+  milestoneReachedEvent,
+  milestoneReachedType,
+  statusChangedType,
+  webhookEvent,
+} from "../integrations/webhooks/webhookQueue";
+import {
+  associationPage,
+  associationUsageResponse,
+  associationViewResponse,
+  deadlineView,
+  healthResponse,
+  incentivesResponse,
+  outboxPage,
+  partnerCreatedResponse,
+  problemResponse,
+  timelineEntryView,
+  webhookRegistrationResponse,
+  webhookResponse,
+} from "./responseSchemas";
 
 /**
- * The OpenAPI 3.1 document of `/api/v1`, generated from the same zod schemas that validate the
- * requests (z.toJSONSchema, input side), so the document cannot drift from the code.
+ * The OpenAPI 3.1 document of the partner API (`/api/v1`, plus `/api/health`). Every request and
+ * response schema is generated with `z.toJSONSchema` (input side: what the API accepts, and what
+ * parses with the response schemas) from the zod schemas that validate the requests and describe
+ * the answers (responseSchemas.ts), so the document cannot drift from the code. The customers'
+ * consent pages are not part of this API and are left out.
  */
-const schema = (s: z.ZodType) =>
-  z.toJSONSchema(s, { io: "input", target: "draft-2020-12", unrepresentable: "any" });
 
-const problem = {
-  description: "RFC 9457 problem details",
-  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+/** Schemas declared beside their function (functions/ may import src/, never the reverse). */
+export interface OpenApiInputs {
+  /** The body of `POST /admin/partners`. */
+  createPartnerInput: z.ZodType;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return rest;
 };
 
-const idempotencyKey = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: true,
-  schema: { type: "string", minLength: 1, maxLength: 255 },
-  description: "Required on every POST; the same key and body answer the stored response for 24 hours.",
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+// ---------------------------------------------------------------------------------------------
+// Queries and bodies declared privately in their function files, restated from the same domain
+// schemas. The handlers' query schemas are strict (an unknown parameter is a 400), and the
+// integration test sends every parameter documented here to the running app.
+
+const continuationToken = z
+  .string()
+  .max(4096)
+  .optional()
+  .meta({ description: "The `continuationToken` of the previous page, as it was." });
+
+const pageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .optional()
+  .meta({ description: "Items per page (default 100).", examples: [50] });
+
+const listAssociationsQuery = z
+  .object({
+    status: associationStatus.optional().meta({ description: "Only this status.", examples: ["Draft"] }),
+    type: associationKind.optional().meta({
+      description: "Only this association kind (the view's `kind`).",
+      examples: ["cpor-osu-modern-work-security"],
+    }),
+    customerTenantId: z
+      .string()
+      .optional()
+      .meta({
+        description: "Only this customer tenant.",
+        examples: ["0b6f1d2e-3c4a-4b5c-9d8e-7f6a5b4c3d2e"],
+      }),
+    continuationToken,
+    pageSize,
+  })
+  .strict();
+
+const month = (description: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM")
+    .optional()
+    .meta({ description, examples: ["2026-12"] });
+
+const incentivesQuery = z
+  .object({
+    earnedIn: month("Only milestones earned in this month (`earnedAt`, UTC)."),
+    payableIn: month("Only earnings payable in this month (`payableOn`)."),
+    period: month(
+      "The older name of `payableIn`; given beside it, it must name the same month (else 400).",
+    ).meta({ deprecated: true }),
+    workload: workloadId.optional().meta({ description: "Only this workload.", examples: ["teams"] }),
+    associationId: association.shape.id
+      .optional()
+      .meta({ description: "Only this association's.", examples: ["an-association-id"] }),
+  })
+  .strict();
+
+const outboxQuery = z
+  .object({
+    associationId: association.shape.id
+      .optional()
+      .meta({ description: "Only this association's emails.", examples: ["an-association-id"] }),
+    continuationToken,
+    pageSize,
+  })
+  .strict();
+
+const disputeBody = disputeInput
+  .extend({
+    poe: poeSubmission
+      .optional()
+      .meta({ description: "An updated proof of execution, checked like `POST /poe`'s." }),
+  })
+  .strict();
+
+/** `POST /submit` takes `{}` or no body at all. */
+const submitBody = z.object({}).strict();
+
+/** Query parameters from a strict object schema: one per property, its description lifted. */
+function queryParameters(query: z.ZodObject): JsonSchema[] {
+  const json = jsonSchemaOf(query) as { properties: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties).map(([name, property]) => {
+    const { description, deprecated, ...schema } = property;
+    return {
+      name,
+      in: "query",
+      required: json.required?.includes(name) ?? false,
+      ...(description ? { description } : {}),
+      ...(deprecated ? { deprecated } : {}),
+      schema,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Components
+
+/** Every schema the document names: each refers to the others by `#/components/schemas/<name>`. */
+function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
+  const named: Record<string, z.ZodType> = {
+    Problem: problemResponse,
+    CreateAssociationInput: createAssociationInput,
+    PoeSubmission: poeSubmission,
+    SubmitInput: submitBody,
+    WithdrawInput: withdrawInput,
+    DisputeInput: disputeBody,
+    ReviewOutcomeInput: reviewOutcomeInput,
+    PutWebhookInput: putWebhookInput,
+    CreatePartnerInput: inputs.createPartnerInput,
+    AssociationView: associationViewResponse,
+    Deadline: deadlineView,
+    TimelineEntry: timelineEntryView,
+    AssociationPage: associationPage,
+    AssociationUsage: associationUsageResponse,
+    Incentives: incentivesResponse,
+    OutboxPage: outboxPage,
+    WebhookRegistration: webhookRegistrationResponse,
+    Webhook: webhookResponse,
+    PartnerCreated: partnerCreatedResponse,
+    Health: healthResponse,
+    StatusChangedEvent: webhookEvent,
+    MilestoneReachedEvent: milestoneReachedEvent,
+  };
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    io: "input",
+    unrepresentable: "any",
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  // `$id` would make each schema its own resource; the document's dialect is JSON Schema 2020-12.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]),
+  );
+}
+
+const headers = {
+  Location: {
+    description: "The new association's URL.",
+    schema: { type: "string", format: "uri" },
+  },
+  IdempotentReplayed: {
+    description: "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
+    schema: { type: "string", enum: ["true"] },
+  },
+  WwwAuthenticate: {
+    description: 'The schemes accepted: `ApiKey, Bearer realm="partner-of-record"`.',
+    schema: { type: "string" },
+  },
+  RetryAfter: {
+    description: "Seconds to wait before retrying.",
+    schema: { type: "integer", minimum: 0 },
+  },
+  Vary: { description: "`Accept`: the answer depends on it.", schema: { type: "string" } },
+  ContentDisposition: {
+    description: '`attachment; filename="…csv"`.',
+    schema: { type: "string" },
+  },
+  WebhookId: {
+    description: "The event's ID (`eventId`), the same on every redelivery: drop duplicates on it.",
+    schema: { type: "string", minLength: 1, maxLength: 64 },
+  },
+  WebhookSignature: {
+    description:
+      '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed with the secret `PUT /webhook` answered (as text, not decoded), over the body exactly as received. Reject a `t` more than 5 minutes from your clock; during a key rotation several `v1=` entries may appear, and one matching is enough.',
+    schema: { type: "string", pattern: "^t=\\d+(,v1=[0-9a-f]{64})+$" },
+  },
 };
 
-function post(summary: string, body: z.ZodType, ok: string) {
+const headerRef = (name: keyof typeof headers) => ({ $ref: `#/components/headers/${name}` });
+
+const parameters = {
+  IdempotencyKey: {
+    name: "Idempotency-Key",
+    in: "header",
+    required: true,
+    description:
+      "Required on every POST (1–255 visible ASCII characters, e.g. a UUID); keys are per partner. The same key with the same request answers the stored response (`Idempotent-Replayed: true`); a 5xx forgets the key, so a retry runs again.",
+    schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
+  },
+  AssociationId: {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The association's ID (the `id` of its view).",
+    schema: jsonSchemaOf(association.shape.id),
+  },
+  Accept: {
+    name: "Accept",
+    in: "header",
+    required: false,
+    description: "`text/csv` (preferred over application/json) answers CSV instead of JSON.",
+    schema: { type: "string" },
+  },
+};
+
+const parameterRef = (name: keyof typeof parameters) => ({ $ref: `#/components/parameters/${name}` });
+
+const securitySchemes = {
+  ApiKey: {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "`Authorization: ApiKey <key>`: the partner API key `POST /admin/partners` answered.",
+  },
+  Bearer: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "`Authorization: Bearer <token>`: a Microsoft Entra ID access token from a tenant allowed for the partner, where the service is configured for it.",
+  },
+  AdminApiKey: {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description:
+      "`Authorization: ApiKey <admin key>`: the service's administrative key; without one configured, administration is closed.",
+  },
+};
+
+const partnerSecurity = [{ ApiKey: [] }, { Bearer: [] }];
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+type Access = "partner" | "admin" | "anonymous";
+type Method = "get" | "post" | "put" | "delete";
+
+interface OperationSpec {
+  path: string;
+  method: Method;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access?: Access;
+  parameters?: JsonSchema[];
+  body?: { schema: string; required: boolean; description?: string };
+  /** Success responses, by status code. */
+  responses: Record<string, JsonSchema>;
+  /** What each problem status means for this operation (the pipeline's own meanings are added). */
+  problems?: Record<string, string>;
+  servers?: { url: string }[];
+}
+
+/** A JSON success response. */
+const answer = (description: string, schema: string, extraHeaders: Record<string, JsonSchema> = {}) => ({
+  description,
+  ...(Object.keys(extraHeaders).length ? { headers: extraHeaders } : {}),
+  content: { "application/json": { schema: schemaRef(schema) } },
+});
+
+/** A JSON success response that is `text/csv` instead when `Accept` prefers it. */
+const answerOrCsv = (description: string, schema: string, csvColumns: string) => ({
+  description,
+  headers: { Vary: headerRef("Vary") },
+  content: {
+    "application/json": { schema: schemaRef(schema) },
+    "text/csv": {
+      schema: { type: "string", description: `RFC 4180 with a header row: ${csvColumns}.` },
+    },
+  },
+});
+
+/** POST answers may be replays of the first answer under the same Idempotency-Key. */
+const replayable = { "Idempotent-Replayed": headerRef("IdempotentReplayed") };
+
+const reasonPhrases: Record<string, string> = {
+  "400": "Bad Request",
+  "401": "Unauthorized",
+  "404": "Not Found",
+  "409": "Conflict",
+  "413": "Content Too Large",
+  "415": "Unsupported Media Type",
+  "422": "Unprocessable Content",
+  "500": "Internal Server Error",
+  "503": "Service Unavailable",
+};
+
+/** What the endpoint pipeline (src/http/partnerEndpoint.ts) answers, whatever the operation. */
+function pipelineProblems(spec: OperationSpec): Record<string, string[]> {
+  const problems: Record<string, string[]> = {};
+  const add = (status: string, meaning: string) => (problems[status] ??= []).push(meaning);
+  if (spec.access === "anonymous") return problems;
+  add(
+    "401",
+    spec.access === "admin"
+      ? "no valid administrative key in `Authorization: ApiKey <key>`"
+      : "no valid `Authorization: ApiKey <key>` or Entra ID `Bearer` token",
+  );
+  if (spec.body) {
+    add("413", "the body is larger than 15 MiB");
+    add(
+      "415",
+      "the body is not JSON (`application/json` or a `+json` type, UTF-8); `errors` names the header",
+    );
+  }
+  if (spec.method === "post") {
+    add("400", "the Idempotency-Key header is missing or malformed");
+    add("409", "a request with this Idempotency-Key is still in progress");
+    add("422", "this Idempotency-Key was used with a different request");
+  }
+  if (spec.method !== "get") add("409", "a concurrent change won the race: retry after `Retry-After`");
+  add("500", "an unexpected error; nothing more is said");
+  add("503", "a dependency (storage) is unavailable for now: retry after `Retry-After`");
+  return problems;
+}
+
+function problemResponses(spec: OperationSpec): Record<string, JsonSchema> {
+  const meanings = pipelineProblems(spec);
+  for (const [status, meaning] of Object.entries(spec.problems ?? {}))
+    (meanings[status] ??= []).unshift(meaning);
+  return Object.fromEntries(
+    Object.entries(meanings)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([status, list]) => [
+        status,
+        {
+          description: `${reasonPhrases[status] ?? status}: ${list.join("; or ")}.`,
+          ...(status === "401" ? { headers: { "WWW-Authenticate": headerRef("WwwAuthenticate") } } : {}),
+          ...(status === "409" || status === "503"
+            ? { headers: { "Retry-After": headerRef("RetryAfter") } }
+            : {}),
+          content: { "application/problem+json": { schema: schemaRef("Problem") } },
+        },
+      ]),
+  );
+}
+
+function operationOf(spec: OperationSpec): JsonSchema {
+  const access = spec.access ?? "partner";
+  const full = { ...spec, access };
   return {
-    summary,
-    parameters: [idempotencyKey],
-    requestBody: { required: true, content: { "application/json": { schema: schema(body) } } },
-    responses: {
-      [ok]: { description: "Accepted" },
-      "400": problem,
-      "401": problem,
-      "404": problem,
-      "409": problem,
-      "422": problem,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    tags: spec.tags,
+    ...(spec.servers ? { servers: spec.servers } : {}),
+    security: access === "anonymous" ? [] : access === "admin" ? [{ AdminApiKey: [] }] : partnerSecurity,
+    parameters: [
+      ...(spec.parameters ?? []),
+      ...(spec.method === "post" ? [parameterRef("IdempotencyKey")] : []),
+    ],
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: spec.body.required,
+            ...(spec.body.description ? { description: spec.body.description } : {}),
+            content: { "application/json": { schema: schemaRef(spec.body.schema) } },
+          },
+        }
+      : {}),
+    responses: { ...spec.responses, ...problemResponses(full) },
+  };
+}
+
+const id = parameterRef("AssociationId");
+const notYours = "no association with this ID belongs to the caller";
+
+/** A POST on one association answering its view. */
+function associationAction(
+  spec: Omit<OperationSpec, "path" | "method" | "tags" | "parameters" | "responses"> & {
+    action: string;
+    status: "200" | "202";
+    answer: string;
+  },
+): OperationSpec {
+  const { action, status, answer: meaning, ...rest } = spec;
+  return {
+    ...rest,
+    path: `/associations/{id}/${action}`,
+    method: "post",
+    tags: ["associations"],
+    parameters: [id],
+    responses: { [status]: answer(meaning, "AssociationView", replayable) },
+    problems: { "404": notYours, ...rest.problems },
+  };
+}
+
+function operations(): OperationSpec[] {
+  return [
+    {
+      path: "/associations",
+      method: "post",
+      operationId: "createAssociation",
+      summary: "Claim a customer association",
+      description:
+        "Validates the request, claims its units for the partner (all or nothing), stores the association as Draft and, for claim kinds, starts its lifecycle. The association ID derives from the Idempotency-Key: a retry finishes the same association.",
+      tags: ["associations"],
+      body: { schema: "CreateAssociationInput", required: true },
+      responses: {
+        "201": answer("Created: the new association, in Draft.", "AssociationView", {
+          Location: headerRef("Location"),
+          ...replayable,
+        }),
+      },
+      problems: {
+        "400":
+          "the body breaks a rule (every offending field is named in `errors`), or `partnerLocationId` is not one of the partner's",
+        "409":
+          "a unit is already claimed: by another partner (`unit` names it), or by the caller's own association (`existingAssociationId`)",
+      },
+    },
+    {
+      path: "/associations",
+      method: "get",
+      operationId: "listAssociations",
+      summary: "List the partner's associations",
+      description: "Filtered, one page at a time; no timelines.",
+      tags: ["associations"],
+      parameters: queryParameters(listAssociationsQuery),
+      responses: { "200": answer("OK: one page of associations.", "AssociationPage") },
+      problems: { "400": "a query parameter is unknown or invalid, or the continuation token is mangled" },
+    },
+    {
+      path: "/associations/{id}",
+      method: "get",
+      operationId: "getAssociation",
+      summary: "One association with its timeline",
+      tags: ["associations"],
+      parameters: [id],
+      responses: { "200": answer("OK: the association, with `timeline`.", "AssociationView") },
+      problems: { "404": notYours },
+    },
+    associationAction({
+      action: "poe",
+      operationId: "submitPoe",
+      summary: "Submit the proof of execution",
+      description:
+        "From Draft the claim is submitted (→ Submitted); from PartnerActionRequired the corrected proof answers the reviewer (→ UnderReview). The proof is checked as Microsoft's reviewers would, every problem at once.",
+      body: { schema: "PoeSubmission", required: true },
+      status: "202",
+      answer:
+        "Accepted: the association, now Submitted or UnderReview; the workflow carries on by itself (the customer's consent email, the review).",
+      problems: {
+        "400": "the body's shape, types or lengths are wrong (`errors` names each field)",
+        "409":
+          "the association is not in Draft or PartnerActionRequired (`detail` names its status), or its kind needs no proof of execution (use `/submit`)",
+        "422": "the proof would be rejected: `errors` lists every problem",
+      },
+    }),
+    associationAction({
+      action: "submit",
+      operationId: "submitAssociation",
+      summary: "Submit a claim that needs no proof of execution",
+      description: "For kinds without proof of execution (RevRec, usage recognition): Draft → Submitted.",
+      body: { schema: "SubmitInput", required: false, description: "`{}`, or no body at all." },
+      status: "202",
+      answer:
+        "Accepted: the association, now Submitted; the workflow carries on by itself (the customer's consent email, the review).",
+      problems: {
+        "400": "the body is not `{}`",
+        "409":
+          "the association is not in Draft (`detail` names its status), or its kind is submitted with its proof of execution (use `/poe`)",
+      },
+    }),
+    associationAction({
+      action: "withdraw",
+      operationId: "withdrawAssociation",
+      summary: "Withdraw the association for good",
+      body: { schema: "WithdrawInput", required: true },
+      status: "200",
+      answer: "OK: the association, now RejectedFinal; its units are released.",
+      problems: {
+        "400": "`reason` is missing or invalid",
+        "409":
+          "the association's status allows no withdrawal (`detail` names the current status; `code` is `illegal-transition`)",
+      },
+    }),
+    associationAction({
+      action: "dispute",
+      operationId: "disputeAssociation",
+      summary: "Dispute a rejection (once, within the window)",
+      description:
+        "With a justification and, optionally, an updated proof of execution. The units are claimed again in the same step.",
+      body: { schema: "DisputeInput", required: true },
+      status: "200",
+      answer: "OK: the association, now in Dispute; reviewers examine it again.",
+      problems: {
+        "400": "the body breaks a rule (`errors` names each field)",
+        "409":
+          "the association is not Rejected, was already disputed, or its dispute window has closed; or a unit is now held by another partner (`unit` names it)",
+        "422": "the updated proof would be rejected: `errors` lists every problem, under `poe.`",
+      },
+    }),
+    associationAction({
+      action: "review",
+      operationId: "reviewAssociation",
+      summary: "Record Partner Center's review outcome",
+      description:
+        "Microsoft publishes no claims API: the partner records the outcome Partner Center shows. `partner-action-required` needs at least one of its reasons, `rejected` takes only rejection reasons, `approved` none. A rejection after a dispute is final.",
+      body: { schema: "ReviewOutcomeInput", required: true },
+      status: "200",
+      answer: "OK: the association, now Approved, PartnerActionRequired, Rejected or RejectedFinal.",
+      problems: {
+        "400": "the body breaks a rule, or a reason does not fit the outcome (`errors` names it)",
+        "409": `the association is not in ${reviewableStatuses.join(", ")} (\`detail\` names its status)`,
+      },
+    }),
+    {
+      path: "/associations/{id}/usage",
+      method: "get",
+      operationId: "getAssociationUsage",
+      summary: "Usage toward each incentive milestone",
+      description:
+        "The baseline at approval, every reading of each claimed workload since, and per paid threshold how far the latest reading is and whether it is recorded or flagged. `Accept: text/csv` answers the series alone.",
+      tags: ["incentives"],
+      parameters: [id, parameterRef("Accept")],
+      responses: {
+        "200": answerOrCsv(
+          "OK: the association's usage (CSV: the series, offered as `usage-<id>.csv`).",
+          "AssociationUsage",
+          "reportRefreshDate, workload, paidSeats, activeUsers, activeShare",
+        ),
+      },
+      problems: { "404": notYours },
+    },
+    {
+      path: "/incentives",
+      method: "get",
+      operationId: "listIncentives",
+      summary: "The partner's incentive ledger",
+      description:
+        "Every matching entry, each naming its claim and customer, with totals by workload and by payable month, each per currency. `Accept: text/csv` answers the entries alone.",
+      tags: ["incentives"],
+      parameters: [...queryParameters(incentivesQuery), parameterRef("Accept")],
+      responses: {
+        "200": answerOrCsv(
+          "OK: the matching ledger entries and their totals (CSV: the entries, offered as `incentives.csv`, `incentives-<payableIn>.csv` or `incentives-earned-<earnedIn>[-payable-<payableIn>].csv`).",
+          "Incentives",
+          "associationId, claimName, customerTenantId, customerDomain, workload, milestoneKey, programId, programVersion, units, amount, currency, reportRefreshDate, earnedAt, payableOn",
+        ),
+      },
+      problems: {
+        "400": "a query parameter is unknown or invalid, or `period` names another month than `payableIn`",
+      },
+    },
+    {
+      path: "/outbox",
+      method: "get",
+      operationId: "listOutbox",
+      summary: "Emails sent for the partner's associations",
+      tags: ["outbox"],
+      parameters: queryParameters(outboxQuery),
+      responses: { "200": answer("OK: one page of emails, newest state of each.", "OutboxPage") },
+      problems: { "400": "a query parameter is unknown or invalid, or the continuation token is mangled" },
+    },
+    {
+      path: "/webhook",
+      method: "put",
+      operationId: "putWebhook",
+      summary: "Register (or replace) the webhook",
+      description:
+        "One URL receives every event of the partner's associations (see `webhooks`). The URL must be a public https receiver. A new signing secret is made on every PUT.",
+      tags: ["webhooks"],
+      body: { schema: "PutWebhookInput", required: true },
+      responses: {
+        "200": {
+          ...answer("OK: the URL and its signing secret, shown this once.", "WebhookRegistration"),
+          headers: { "Cache-Control": { description: "`no-store`.", schema: { type: "string" } } },
+        },
+      },
+      problems: {
+        "400":
+          "`url` is not an absolute https URL, carries credentials, or names (or resolves to) an address that is not public",
+      },
+    },
+    {
+      path: "/webhook",
+      method: "get",
+      operationId: "getWebhook",
+      summary: "The registered webhook URL (never the secret)",
+      tags: ["webhooks"],
+      responses: { "200": answer("OK: the registered URL.", "Webhook") },
+      problems: { "404": "no webhook is registered" },
+    },
+    {
+      path: "/webhook",
+      method: "delete",
+      operationId: "deleteWebhook",
+      summary: "Remove the webhook and its secret",
+      tags: ["webhooks"],
+      responses: { "204": { description: "No Content: removed, or there was none." } },
+    },
+    {
+      path: "/admin/partners",
+      method: "post",
+      operationId: "createPartner",
+      summary: "Onboard a partner",
+      description: "Administrative. Answers the partner's API key, the only time it is shown.",
+      tags: ["admin"],
+      access: "admin",
+      body: { schema: "CreatePartnerInput", required: true },
+      responses: {
+        "201": answer("Created: the partner's ID and API key.", "PartnerCreated", replayable),
+      },
+      problems: { "400": "the body breaks a rule (`errors` names each field)" },
+    },
+    {
+      path: "/openapi.json",
+      method: "get",
+      operationId: "openApi",
+      summary: "This document",
+      tags: ["service"],
+      access: "anonymous",
+      responses: {
+        "200": {
+          description: "OK: the OpenAPI 3.1 document of this API.",
+          content: { "application/json": { schema: { type: "object" } } },
+        },
+      },
+    },
+    {
+      path: "/health",
+      method: "get",
+      operationId: "health",
+      summary: "Whether the service can reach its storage",
+      description: "Outside `/api/v1`: served at `/api/health`.",
+      tags: ["service"],
+      access: "anonymous",
+      responses: {
+        "200": answer("OK: the service and its storage are up.", "Health"),
+        "503": answer(
+          "Service Unavailable: storage is unreachable (or the service is misconfigured).",
+          "Health",
+          {
+            "Retry-After": headerRef("RetryAfter"),
+          },
+        ),
+      },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks: what the service POSTs to the partner's registered URL
+
+function webhookOperation(operationId: string, summary: string, schema: string) {
+  return {
+    post: {
+      operationId,
+      summary,
+      description:
+        "Signed with the partner's webhook secret (`Webhook-Signature`). Delivered at least once: a redelivery carries the same `Webhook-Id` and `eventId`; events of one association may arrive out of order (`at` orders them).",
+      tags: ["webhooks"],
+      security: [],
+      parameters: [
+        { name: "Webhook-Id", in: "header", required: true, ...headers.WebhookId },
+        { name: "Webhook-Signature", in: "header", required: true, ...headers.WebhookSignature },
+      ],
+      requestBody: { required: true, content: { "application/json": { schema: schemaRef(schema) } } },
+      responses: {
+        "2XX": { description: "Received: the event is delivered." },
+        "410": { description: "Gone: the webhook is removed (URL and secret); no more events are sent." },
+        default: {
+          description:
+            "Anything else, a redirect, or no answer within 10 seconds: the event is sent again later, a bounded number of times.",
+        },
+      },
     },
   };
 }
 
-export function openApiDocument(serverUrl: string) {
-  const id = { name: "id", in: "path", required: true, schema: { type: "string" } };
+// ---------------------------------------------------------------------------------------------
+
+/** The document served at `GET /api/v1/openapi.json`; `serverUrl` is the app's public base URL. */
+export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const spec of operations()) {
+    const base = spec.path === "/health" ? `${serverUrl}/api` : undefined;
+    (paths[spec.path] ??= {})[spec.method] = operationOf(base ? { ...spec, servers: [{ url: base }] } : spec);
+  }
   return {
     openapi: "3.1.0",
-    info: { title: "partner-of-record API", version: "1.0.0" },
+    info: {
+      title: "partner-of-record API",
+      version: "1.0.0",
+      description:
+        "Microsoft partner associations from claim to incentive. Every POST needs an `Idempotency-Key`. Errors are RFC 9457 problems (`application/problem+json`) naming the offending field. Lists page with continuation tokens. A route that does not exist answers a 404 problem. The customers' consent pages (`/api/consent/…`) are not part of this API.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     servers: [{ url: `${serverUrl}/api/v1` }],
-    security: [{ apiKey: [] }],
-    paths: {
-      "/associations": {
-        post: post("Claim a customer association", createAssociationInput, "201"),
-        get: {
-          summary: "List the partner's associations",
-          parameters: ["status", "type", "customerTenantId", "continuationToken", "pageSize"].map((name) => ({
-            name,
-            in: "query",
-            schema: { type: "string" },
-          })),
-          responses: { "200": { description: "One page" }, "400": problem, "401": problem },
-        },
-      },
-      "/associations/{id}": {
-        get: {
-          summary: "One association with its timeline",
-          parameters: [id],
-          responses: { "200": { description: "The association" }, "404": problem },
-        },
-      },
-      "/associations/{id}/poe": {
-        post: {
-          ...post("Submit the proof of execution", poeSubmission, "202"),
-          parameters: [id, idempotencyKey],
-        },
-      },
-      "/associations/{id}/withdraw": {
-        post: { ...post("Withdraw for good", withdrawInput, "202"), parameters: [id, idempotencyKey] },
-      },
-      "/associations/{id}/dispute": {
-        post: {
-          ...post("Dispute a rejection (once, within the window)", disputeInput, "200"),
-          parameters: [id, idempotencyKey],
-        },
-      },
-      "/webhook": {
-        put: {
-          summary: "Register the webhook; answers the signing secret, shown once",
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: schema(putWebhookInput) } },
-          },
-          responses: { "200": { description: "{url, secret}" }, "400": problem, "401": problem },
-        },
-        get: {
-          summary: "The registered webhook URL",
-          responses: { "200": { description: "{url}" }, "404": problem },
-        },
-        delete: { summary: "Remove the webhook", responses: { "204": { description: "Removed" } } },
-      },
-      "/outbox": {
-        get: {
-          summary: "Emails sent for the partner's associations",
-          responses: { "200": { description: "One page" } },
-        },
-      },
+    security: partnerSecurity,
+    tags: [
+      { name: "associations", description: "Claims and their lifecycle." },
+      { name: "incentives", description: "Usage and the incentives it earns." },
+      { name: "webhooks", description: "Events posted to the partner." },
+      { name: "outbox", description: "Emails sent on the partner's behalf." },
+      { name: "admin", description: "Administration (administrative key)." },
+      { name: "service", description: "The API document and the health probe." },
+    ],
+    paths,
+    webhooks: {
+      [statusChangedType]: webhookOperation(
+        "associationStatusChanged",
+        "An association's status changed",
+        "StatusChangedEvent",
+      ),
+      [milestoneReachedType]: webhookOperation(
+        "associationMilestoneReached",
+        "An incentive milestone was recorded in the ledger",
+        "MilestoneReachedEvent",
+      ),
     },
     components: {
-      securitySchemes: {
-        apiKey: { type: "apiKey", in: "header", name: "Authorization", description: "ApiKey <key>" },
-      },
-      schemas: {
-        Problem: {
-          type: "object",
-          required: ["type", "title", "status"],
-          properties: {
-            type: { type: "string" },
-            title: { type: "string" },
-            status: { type: "integer" },
-            detail: { type: "string" },
-            errors: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { path: { type: "string" }, message: { type: "string" } },
-              },
-            },
-          },
-        },
-      },
+      schemas: componentSchemas(inputs),
+      parameters,
+      headers,
+      securitySchemes,
     },
   };
 }

@@ -5,12 +5,13 @@ import { apiKeyFrom, hashApiKey } from "../auth/apiKeys";
 import { bearerTokenFrom } from "../auth/entraId";
 import { ValidationError } from "../domain/errors";
 import type { Store } from "../store/store";
-import { problem, problemFor } from "./problem";
+import { problem, problemFor, unsupportedMediaType } from "./problem";
 
 /**
  * The pipeline every `/api/v1` partner endpoint runs through: authentication (the partner is the
- * caller, never a field of the body), the body read with a size limit, `Idempotency-Key` for every
- * POST, and errors as RFC 9457 problems. A handler sees only the calling partner's ID.
+ * caller, never a field of the body), the body read with a size limit and refused unless it is JSON,
+ * `Idempotency-Key` for every POST, and errors as RFC 9457 problems. A handler sees only the calling
+ * partner's ID.
  */
 export interface PartnerCall {
   request: HttpRequest;
@@ -65,6 +66,9 @@ function endpoint(
       const body = await readBody(request);
       if (body === undefined)
         return problem(413, "Payload too large", `bodies are limited to ${maxBodyBytes} bytes`);
+      // Before the Idempotency-Key is taken: the client may resend under the same key, as JSON.
+      const contentType = request.headers.get("content-type") ?? undefined;
+      if (body !== "" && !isJsonMediaType(contentType)) return unsupportedMediaType(mediaTypeOf(contentType));
       const call = { request, context, partnerId, body };
       if (request.method !== "POST") return await handler(call);
       return await idempotent(ports, call, handler);
@@ -177,8 +181,28 @@ async function idempotent(
   }
   const stored = storable(response);
   if ((response.status ?? 200) >= 500) await keys.abandon(call.partnerId, key, started.etag);
-  else await keys.complete(call.partnerId, key, started.etag, stored);
+  else await completeOrRelease(keys, call, key, started.etag, stored);
   return { status: stored.status, headers: stored.headers, body: stored.body };
+}
+
+/**
+ * Stores the answer for replays. When that fails, the key is released instead, so the client's
+ * retry runs the request again (every POST is resumable: it finds its own work done and answers
+ * the same) rather than waiting out the in-flight lock; the answer itself still goes back.
+ */
+async function completeOrRelease(
+  keys: Store["idempotencyKeys"],
+  call: PartnerCall,
+  key: string,
+  etag: string,
+  stored: ReturnType<typeof storable>,
+): Promise<void> {
+  try {
+    await keys.complete(call.partnerId, key, etag, stored);
+  } catch (err) {
+    call.context.warn(`idempotency key could not be completed; released for a retry: ${String(err)}`);
+    await keys.abandon(call.partnerId, key, etag).catch(() => undefined);
+  }
 }
 
 function storable(response: HttpResponseInit) {
@@ -198,6 +222,27 @@ function failed(context: InvocationContext, err: unknown): HttpResponseInit {
   if ((response.status ?? 500) >= 500)
     context.error("request failed", err instanceof Error ? err.stack : String(err));
   return response;
+}
+
+/**
+ * `application/json` or a structured-syntax `+json` type (RFC 6839), with any parameters but a
+ * charset other than UTF-8: bodies are read as UTF-8, as RFC 8259 §8.1 requires JSON to be sent.
+ * A request without a body needs no Content-Type.
+ */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  const [type = "", ...parameters] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
+  if (type !== "application/json" && !/^application\/[\w.!#$&^-]+\+json$/.test(type)) return false;
+  const charset = parameters
+    .find((p) => p.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/^"(.*)"$/, "$1");
+  return charset === undefined || charset === "utf-8" || charset === "utf8";
+}
+
+/** The media type of a Content-Type header, lower-case, without parameters. */
+function mediaTypeOf(contentType: string | undefined): string | undefined {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  return type === "" ? undefined : type;
 }
 
 async function readBody(request: HttpRequest): Promise<string | undefined> {

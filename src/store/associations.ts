@@ -1,6 +1,7 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
-import { association, type Association } from "../domain/association";
+import { association, statusChangeRecord, type Association } from "../domain/association";
+import { reviewRecord } from "../domain/review";
 import { associationKind, type AssociationKind } from "../domain/associationTypes";
 import { NotFoundError } from "../domain/errors";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
@@ -12,27 +13,46 @@ import { insertNew, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
 /** PartitionKey = partner, so a partner's list is one partition and another partner's rows are unreachable. */
-const entity = association.omit({ units: true, request: true, baseline: true, milestoneFlags: true }).extend({
-  partitionKey: z.string(),
-  rowKey: z.string(),
-  unitsJson: jsonColumn(z.array(z.string())),
-  requestJson: jsonColumn(createAssociationInput),
-  baselineJson: jsonColumn(association.shape.baseline.unwrap()).optional(),
-  milestoneFlagsJson: jsonColumn(association.shape.milestoneFlags.unwrap()).optional(),
-});
+const entity = association
+  .omit({
+    units: true,
+    request: true,
+    baseline: true,
+    milestoneFlags: true,
+    lastChange: true,
+    review: true,
+  })
+  .extend({
+    partitionKey: z.string(),
+    rowKey: z.string(),
+    unitsJson: jsonColumn(z.array(z.string())),
+    requestJson: jsonColumn(createAssociationInput),
+    baselineJson: jsonColumn(association.shape.baseline.unwrap()).optional(),
+    milestoneFlagsJson: jsonColumn(association.shape.milestoneFlags.unwrap()).optional(),
+    lastChangeJson: jsonColumn(statusChangeRecord).optional(),
+    reviewJson: jsonColumn(reviewRecord).optional(),
+  });
+
+/** Optional structured fields, each kept as one JSON column named `<field>Json`. */
+const jsonFields = ["baseline", "milestoneFlags", "lastChange", "review"] as const;
 
 const codec = entityCodec({
   what: "association",
   schema: entity,
-  toEntity: ({ units, request, baseline, milestoneFlags, ...rest }: Association) => ({
-    partitionKey: rest.partnerId,
-    rowKey: rest.id,
-    ...rest,
-    unitsJson: JSON.stringify(units),
-    requestJson: JSON.stringify(request),
-    ...(baseline ? { baselineJson: JSON.stringify(baseline) } : {}),
-    ...(milestoneFlags ? { milestoneFlagsJson: JSON.stringify(milestoneFlags) } : {}),
-  }),
+  toEntity: (value: Association) => {
+    const { units, request, baseline: _b, milestoneFlags: _m, lastChange: _l, review: _v, ...rest } = value;
+    const columns: Record<string, string> = {};
+    for (const field of jsonFields)
+      if (value[field] !== undefined) columns[`${field}Json`] = JSON.stringify(value[field]);
+    return {
+      partitionKey: rest.partnerId,
+      rowKey: rest.id,
+      ...rest,
+      unitsJson: JSON.stringify(units),
+      requestJson: JSON.stringify(request),
+      ...columns,
+    };
+  },
   fromEntity: ({
     partitionKey: _p,
     rowKey: _r,
@@ -40,6 +60,8 @@ const codec = entityCodec({
     requestJson,
     baselineJson,
     milestoneFlagsJson,
+    lastChangeJson,
+    reviewJson,
     ...rest
   }) => ({
     ...rest,
@@ -47,6 +69,8 @@ const codec = entityCodec({
     request: requestJson,
     ...(baselineJson ? { baseline: baselineJson } : {}),
     ...(milestoneFlagsJson ? { milestoneFlags: milestoneFlagsJson } : {}),
+    ...(lastChangeJson ? { lastChange: lastChangeJson } : {}),
+    ...(reviewJson ? { review: reviewJson } : {}),
   }),
 });
 

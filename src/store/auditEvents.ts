@@ -37,15 +37,21 @@ export class AuditEventRepository {
 
   /** Appends one event; returns false when this exact event (time and ID) was already recorded. */
   async append(event: AuditEvent): Promise<boolean> {
-    const table = await this.store.table("auditEvents");
     // A retry may carry another time for the same event: the event ID alone decides (one partition read).
-    const existing = await readAll(
+    if (await this.find(event.associationId, event.eventId)) return false;
+    const table = await this.store.table("auditEvents");
+    return insertOnce(table, codec.toEntity(auditEvent.parse(event)), "audit event");
+  }
+
+  /** The association's event with this ID, if it was recorded (a query within its partition). */
+  async find(associationId: string, eventId: string): Promise<AuditEvent | undefined> {
+    const table = await this.store.table("auditEvents");
+    const found = await readAll(
       table,
-      odata`PartitionKey eq ${event.associationId} and eventId eq ${event.eventId}`,
+      odata`PartitionKey eq ${associationId} and eventId eq ${eventId}`,
       codec.fromRaw,
     );
-    if (existing.length > 0) return false;
-    return insertOnce(table, codec.toEntity(auditEvent.parse(event)), "audit event");
+    return found[0];
   }
 
   /** The association's timeline, oldest first; only the owning partner's events are returned. */

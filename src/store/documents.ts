@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { mediaTypeOfName } from "../domain/documentType";
 import type { StorageConnection } from "./tableStore";
 
 /**
@@ -32,7 +33,7 @@ export class DocumentStore {
     const container = await this.client();
     await container.getBlockBlobClient(blobName).uploadData(content, {
       blobHTTPHeaders: {
-        blobContentType: contentTypeOf(fileName),
+        blobContentType: mediaTypeOfName(fileName),
         blobContentDisposition: contentDisposition(fileName),
       },
       metadata: { partnerid: partnerId, associationid: associationId },
@@ -60,18 +61,6 @@ export class DocumentStore {
     })();
     return this.container;
   }
-}
-
-function contentTypeOf(fileName: string): string {
-  const ext = fileName.toLowerCase().split(".").pop();
-  const types: Record<string, string> = {
-    pdf: "application/pdf",
-    png: "image/png",
-    jpg: "image/jpeg",
-    jpeg: "image/jpeg",
-    docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  };
-  return (ext && types[ext]) ?? "application/octet-stream";
 }
 
 /** An ASCII fallback name plus the RFC 5987 UTF-8 name: header values must be ASCII. */

@@ -67,7 +67,9 @@ export class IdempotencyKeyRepository {
     options: IdempotencyOptions = {},
   ) {
     this.ttlMs = (options.ttlSeconds ?? 24 * 3600) * 1000;
-    this.lockMs = (options.inFlightTimeoutSeconds ?? 300) * 1000;
+    // Short: every POST is resumable (a retry finishes what a dead attempt began), so the lock only
+    // keeps two live attempts apart; a crashed one must not block its client for long.
+    this.lockMs = (options.inFlightTimeoutSeconds ?? 60) * 1000;
   }
 
   async begin(partnerId: string, key: string, requestHash: string, now: Date): Promise<IdempotencyStart> {
@@ -91,19 +93,42 @@ export class IdempotencyKeyRepository {
     });
   }
 
-  /** Stores the response for replays; `etag` is the one `begin` returned. */
+  /**
+   * Stores the response for replays; `etag` is the one `begin` returned. A write whose answer was
+   * lost comes back from the SDK's retry as 412: finding the record done with this very response
+   * means it was our own, and all is well.
+   */
   async complete(partnerId: string, key: string, etag: string, response: StoredResponse): Promise<void> {
     const table = await this.store.table("idempotencyKeys");
     const existing = await this.read(partnerId, key);
     if (!existing) return;
-    const done: KeyRecord = { ...existing.value, state: "done", responseJson: JSON.stringify(response) };
-    await replaceIfMatch(table, done, etag, "idempotency key");
+    const responseJson = JSON.stringify(response);
+    const done: KeyRecord = { ...existing.value, state: "done", responseJson };
+    try {
+      await replaceIfMatch(table, done, etag, "idempotency key");
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+      const now = await this.read(partnerId, key);
+      if (now?.value.state !== "done" || now.value.responseJson !== responseJson) throw err;
+    }
   }
 
-  /** Forgets a key whose request failed before changing anything, so the client may retry with it. */
+  /**
+   * Forgets a key whose request failed (a 5xx, an exception), so the client may retry with it at
+   * once rather than wait for the in-flight lock to lapse. Tried a few times: a key left in flight
+   * answers 409 to every retry until `lockedUntil`. A key taken over meanwhile is left alone.
+   */
   async abandon(partnerId: string, key: string, etag: string): Promise<void> {
     const table = await this.store.table("idempotencyKeys");
-    await deleteIfMatch(table, partnerId, rowKeyOf(key), etag, "idempotency key");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deleteIfMatch(table, partnerId, rowKeyOf(key), etag, "idempotency key");
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   /** Deletes keys that expired before `now`; returns how many. For a periodic clean-up. */

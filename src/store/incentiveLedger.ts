@@ -10,6 +10,8 @@ import type { TableStore } from "./tableStore";
 /**
  * The incentive ledger: PartitionKey = partner, RowKey = `<association>|<workload>|<milestone>`.
  * The row key is the exactly-once guard: a replayed or retried activity finds its row and pays nothing more.
+ * Every query stays in the partner's partition: by association it is a row-key range, by month or
+ * workload a filter on that partition's rows (one partner's ledger is a few rows per association).
  */
 const entity = incentiveLedgerEntry
   .omit({ partnerId: true })
@@ -33,6 +35,8 @@ const codec = entityCodec({
 export interface LedgerFilter {
   /** `YYYY-MM`: entries payable in that month. */
   payableMonth?: string;
+  /** `YYYY-MM`: entries earned (recorded) in that month, UTC. */
+  earnedMonth?: string;
   workload?: WorkloadId;
   associationId?: string;
 }
@@ -60,6 +64,12 @@ export class IncentiveLedgerRepository {
       );
     }
     if (filter.payableMonth) clauses.push(odata`payableMonth eq ${filter.payableMonth}`);
+    // `earnedAt` is an ISO 8601 UTC timestamp, so its month is a prefix: a string range, which every
+    // row has (no column to backfill). Like the other filters, it narrows a scan of one partition.
+    if (filter.earnedMonth)
+      clauses.push(
+        odata`earnedAt ge ${`${filter.earnedMonth}-`} and earnedAt lt ${`${filter.earnedMonth}-~`}`,
+      );
     if (filter.workload) clauses.push(odata`workload eq ${filter.workload}`);
     return readPage(table, clauses.join(" and "), page, codec.fromRaw);
   }

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { app } from "@azure/functions";
 import { z } from "zod";
-import { generateApiKey, hashApiKey } from "../../../src/auth/apiKeys";
+import { onboardPartner } from "../../../src/app/partners";
 import { partnerLocationId, shortText, email } from "../../../src/domain/schemas/primitives";
 import { adminEndpoint, parseBody } from "../../../src/http/partnerEndpoint";
 import { getPorts, type Ports } from "../../composition";
@@ -22,32 +21,9 @@ export const createPartnerInput = z
  */
 export function createPartnerHandler(ports: () => Ports) {
   return adminEndpoint(ports, async (call) => {
-    const { store, clock } = ports();
-    const input = parseBody(createPartnerInput, call.body);
-    const now = clock().toISOString();
-    const partnerId = slug(input.name);
-    const apiKey = generateApiKey();
-    await store.partners.put({
-      id: partnerId,
-      name: input.name,
-      partnerLocationIds: [input.partnerLocationId, ...(input.otherLocationIds ?? [])],
-      ...(input.contactEmail ? { contactEmail: input.contactEmail } : {}),
-      createdAt: now,
-    });
-    await store.apiKeys.add(hashApiKey(apiKey), partnerId, now);
-    return { status: 201, jsonBody: { partnerId, apiKey } };
+    const created = await onboardPartner(ports(), parseBody(createPartnerInput, call.body));
+    return { status: 201, jsonBody: created };
   });
-}
-
-/** A readable, unique partner ID: the name's letters and a random suffix. */
-function slug(name: string): string {
-  const base =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 40) || "partner";
-  return `${base}-${randomBytes(3).toString("hex")}`;
 }
 
 app.http("createPartner", {

@@ -9,12 +9,8 @@ import { csvResponse, prefersCsv, toCsv, type CsvColumn } from "../../../src/htt
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import type { LedgerFilter } from "../../../src/store/incentiveLedger";
 import type { Store } from "../../../src/store/store";
-import {
-  claimedWorkloadsOf,
-  isRecorded,
-  programOf,
-  programThresholds,
-} from "../../activities/recordMilestones";
+import { programOf } from "../../../src/app/milestones";
+import { claimedWorkloadsOf, isRecorded, programThresholds } from "../../../src/domain/milestoneRules";
 import { getPorts, type Ports } from "../../composition";
 
 /** One point of a workload's usage curve. */
@@ -91,21 +87,39 @@ export function getUsageHandler(ports: () => Ports) {
   });
 }
 
+const month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM")
+  .optional();
+
+/**
+ * `earnedIn`: the month a milestone was earned (`earnedAt`, UTC); `payableIn`: the month it is
+ * payable in (`payableOn`); `period` is the older name of `payableIn` and may be given beside it
+ * only with the same month.
+ */
 const incentivesQuery = z
   .object({
-    /** The month the earnings are payable in (the ledger's payableOn month). */
-    period: z
-      .string()
-      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM")
-      .optional(),
+    earnedIn: month,
+    payableIn: month,
+    period: month,
     workload: workloadId.optional(),
     associationId: z.string().min(1).max(64).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.period !== undefined && q.payableIn !== undefined && q.period !== q.payableIn)
+      ctx.addIssue({
+        code: "custom",
+        path: ["period"],
+        message: `is another name for payableIn and must match it (${q.payableIn}), or be left out`,
+      });
+  });
 
 const ledgerColumns: readonly CsvColumn<IncentiveLedgerEntry>[] = [
   { header: "associationId", value: (e) => e.associationId },
+  { header: "claimName", value: (e) => e.claimName ?? "" },
   { header: "customerTenantId", value: (e) => e.customerTenantId },
+  { header: "customerDomain", value: (e) => e.customerDomain ?? "" },
   { header: "workload", value: (e) => e.workload },
   { header: "milestoneKey", value: (e) => e.milestoneKey },
   { header: "programId", value: (e) => e.programId },
@@ -119,8 +133,9 @@ const ledgerColumns: readonly CsvColumn<IncentiveLedgerEntry>[] = [
 ];
 
 /**
- * `GET /api/v1/incentives?period=YYYY-MM&workload=…&associationId=…`: the partner's incentive ledger
- * (every matching entry) with totals by workload and by payable month, each per currency. With
+ * `GET /api/v1/incentives?earnedIn=YYYY-MM&payableIn=YYYY-MM&workload=…&associationId=…` (`period`
+ * = `payableIn`): the partner's incentive ledger (every matching entry, each naming its claim and
+ * the customer's domain) with totals by workload and by payable month, each per currency. With
  * `Accept: text/csv` the entries alone, as CSV.
  */
 export function listIncentivesHandler(ports: () => Ports) {
@@ -129,16 +144,15 @@ export function listIncentivesHandler(ports: () => Ports) {
       incentivesQuery,
       JSON.stringify(Object.fromEntries(call.request.query.entries())),
     );
+    const payableIn = query.payableIn ?? query.period;
     const items = await ledgerOf(ports().store, call.partnerId, {
-      ...(query.period ? { payableMonth: query.period } : {}),
+      ...(query.earnedIn ? { earnedMonth: query.earnedIn } : {}),
+      ...(payableIn ? { payableMonth: payableIn } : {}),
       ...(query.workload ? { workload: query.workload } : {}),
       ...(query.associationId ? { associationId: query.associationId } : {}),
     });
     if (prefersCsv(call.request.headers.get("accept")))
-      return csvResponse(
-        toCsv(ledgerColumns, items),
-        `incentives${query.period ? `-${query.period}` : ""}.csv`,
-      );
+      return csvResponse(toCsv(ledgerColumns, items), csvFileName(query.earnedIn, payableIn));
     return {
       status: 200,
       headers: { vary: "Accept" },
@@ -154,6 +168,13 @@ export function listIncentivesHandler(ports: () => Ports) {
       },
     };
   });
+}
+
+/** `incentives.csv`, `incentives-2026-12.csv` (payable then, as before), `incentives-earned-2026-11….csv`. */
+function csvFileName(earnedIn: string | undefined, payableIn: string | undefined): string {
+  const earned = earnedIn ? `-earned-${earnedIn}` : "";
+  const payable = payableIn ? `${earnedIn ? "-payable" : ""}-${payableIn}` : "";
+  return `incentives${earned}${payable}.csv`;
 }
 
 /** Readings of each claimed workload from the approval date on; none before approval. */

@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { BlockList, isIP } from "node:net";
 import { app } from "@azure/functions";
-import { ValidationError } from "../../../src/domain/errors";
-import { withoutWebhook } from "../../../src/domain/partner";
+import { registerWebhook, removeWebhook } from "../../../src/app/partners";
 import { putWebhookInput } from "../../../src/domain/schemas/webhook";
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import { problem } from "../../../src/http/problem";
+import { systemResolver, type ResolveHost } from "../../../src/integrations/webhooks/destinationGuard";
 import { getPorts, type Ports } from "../../composition";
 
 /**
@@ -17,19 +15,21 @@ import { getPorts, type Ports } from "../../composition";
  * `PUT /api/v1/webhook` `{url}`: registers (or replaces) the webhook and answers `{url, secret}`
  * with a new signing secret (32 random bytes, base64url). This answer is the only time the secret
  * is shown: a PUT rotates it, and deliveries still queued are signed with the new one.
+ * The URL must be a public https receiver (src/domain/webhookDestination.ts): no loopback,
+ * private, link-local or other internal address, written as such or resolved from its name,
+ * unless its host is in WEBHOOK_ALLOWED_HOSTS. A refusal is a 400 naming `url`. Deliveries check
+ * again, on the address they connect to: a name may resolve elsewhere later.
  */
-export function putWebhookHandler(ports: () => Ports) {
+export function putWebhookHandler(ports: () => Ports, resolve: ResolveHost = systemResolver) {
   return partnerEndpoint(ports, async (call) => {
-    const { store, settings } = ports();
+    const { store, clock, settings } = ports();
     const { url } = parseBody(putWebhookInput, call.body);
-    assertNotInternal(url, settings.publicBaseUrl);
-    const secret = randomBytes(32).toString("base64url");
-    await store.partners.update(call.partnerId, (current) => ({
-      ...current,
-      webhookUrl: url,
-      webhookSecret: secret,
-    }));
-    return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: { url, secret } };
+    const registered = await registerWebhook(
+      { store, clock, allowedHosts: settings.webhookAllowedHosts, resolve },
+      call.partnerId,
+      url,
+    );
+    return { status: 200, headers: { "cache-control": "no-store" }, jsonBody: registered };
   });
 }
 
@@ -46,50 +46,9 @@ export function getWebhookHandler(ports: () => Ports) {
 /** `DELETE /api/v1/webhook`: removes the URL and the secret; 204 whether or not there was one. */
 export function deleteWebhookHandler(ports: () => Ports) {
   return partnerEndpoint(ports, async (call) => {
-    await ports().store.partners.update(call.partnerId, withoutWebhook);
+    await removeWebhook(ports(), call.partnerId);
     return { status: 204 };
   });
-}
-
-/**
- * Loopback, private and link-local addresses are for local runs only: a deployed service (its
- * PUBLIC_BASE_URL not on such an address) refuses them, so no partner can make it POST into its own
- * machine or network (server-side request forgery). Checked on the URL as written; a public name
- * that resolves to a private address is not caught here.
- */
-function assertNotInternal(url: string, publicBaseUrl: string): void {
-  if (isInternalHost(new URL(publicBaseUrl).hostname)) return;
-  if (isInternalHost(new URL(url).hostname))
-    throw new ValidationError([
-      { path: "url", message: "must not point at a loopback, private or link-local address" },
-    ]);
-}
-
-const internalRanges = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-] as const)
-  internalRanges.addSubnet(network, prefix, "ipv4");
-for (const [network, prefix] of [
-  ["::", 127], // :: and ::1
-  ["::ffff:0:0", 96], // IPv4-mapped
-  ["fc00::", 7],
-  ["fe80::", 10],
-] as const)
-  internalRanges.addSubnet(network, prefix, "ipv6");
-
-function isInternalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const family = isIP(host);
-  if (family === 0) return false;
-  return internalRanges.check(host, family === 4 ? "ipv4" : "ipv6");
 }
 
 app.http("putWebhook", {

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
+import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry } from "../registry";
 import { EventType } from "./events";
-import { maxPayloadChars, statusOf, type TaskHub, type WorkItemMessage } from "./taskHub";
+import { maxPayloadChars, type TaskHub, type WorkItemMessage } from "./taskHub";
 
 /**
  * Runs activities from the work-item queue and reports each outcome to its orchestration's
@@ -25,7 +26,8 @@ export class ActivityDispatcher {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly running = new Set<Promise<void>>();
-  private readonly inFlight = new Set<string>();
+  /** Work items running here, by message ID: a redelivery only brings a newer pop receipt. */
+  private readonly held = new Map<string, MessageLease>();
 
   constructor(private readonly options: ActivityDispatcherOptions) {}
 
@@ -52,7 +54,7 @@ export class ActivityDispatcher {
       try {
         const batch = await this.options.hub.workItems.receiveMessages({
           numberOfMessages: Math.min(32, room),
-          visibilityTimeout: this.options.leaseSeconds ?? 300,
+          visibilityTimeout: this.leaseSeconds,
         });
         items = batch.receivedMessageItems;
       } catch (err) {
@@ -66,51 +68,45 @@ export class ActivityDispatcher {
       }
       idleMs = 10;
       for (const item of items) {
-        if (this.inFlight.has(item.messageId)) continue; // still running here: its lease is being renewed
-        const run: Promise<void> = this.run(item)
+        const held = this.held.get(item.messageId);
+        if (held) {
+          held.adopt(item.popReceipt); // still running here: its lease lapsed before a renewal
+          continue;
+        }
+        const lease = new MessageLease(
+          this.options.hub.workItems,
+          item.messageId,
+          item.popReceipt,
+          this.leaseSeconds,
+        );
+        const run: Promise<void> = this.run(item.messageText, lease)
           .catch((err: unknown) =>
             this.options.log.error(`durable: activity message ${item.messageId}: ${(err as Error).message}`),
           )
           .finally(() => {
             this.running.delete(run);
-            this.inFlight.delete(item.messageId);
+            if (!lease.ended) void lease.end(); // failed before the delete: it reappears after its lease
+            this.held.delete(item.messageId);
           });
-        this.inFlight.add(item.messageId);
+        this.held.set(item.messageId, lease);
         this.running.add(run);
       }
     }
   }
 
-  /** Runs one work item under a lease renewed at half its length, so a long activity is not started twice. */
-  private async run(received: { messageText: string; messageId: string; popReceipt: string }): Promise<void> {
-    const { hub } = this.options;
-    const leaseSeconds = this.options.leaseSeconds ?? 300;
-    let popReceipt = received.popReceipt;
-    const item = parseWorkItem(received.messageText);
-    if (!item) {
-      this.options.log.error(`durable: dropping unreadable work item ${received.messageId}`);
-      await hub.workItems.deleteMessage(received.messageId, popReceipt);
-      return;
-    }
-    const renewal = setInterval(
-      () => {
-        hub.workItems
-          .updateMessage(received.messageId, popReceipt, undefined, leaseSeconds)
-          .then((r) => (popReceipt = r.popReceipt ?? popReceipt))
-          .catch(() => undefined); // lost: the item may run again elsewhere (at least once)
-      },
-      (leaseSeconds * 1000) / 2,
-    );
-    renewal.unref();
+  private get leaseSeconds(): number {
+    return this.options.leaseSeconds ?? 300;
+  }
+
+  /** Runs one work item under its lease (renewed, so a long activity is not started twice), then deletes it. */
+  private async run(text: string, lease: MessageLease): Promise<void> {
+    const item = parseWorkItem(text);
+    if (!item) this.options.log.error(`durable: dropping unreadable work item ${lease.messageId}`);
+    else await this.execute(item);
     try {
-      await this.execute(item);
-    } finally {
-      clearInterval(renewal);
-    }
-    try {
-      await hub.workItems.deleteMessage(received.messageId, popReceipt);
+      await lease.delete();
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (!isLeaseLost(err)) throw err;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
+import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry } from "../registry";
 import { stateFromFailure, type OrchestratorState } from "./actions";
 import { EventType, completedId, event, type HistoryEvent } from "./events";
@@ -27,9 +28,9 @@ import {
  */
 interface Received {
   message: ControlMessage;
-  queue: QueueClient;
   messageId: string;
-  popReceipt: string;
+  /** Held from receipt until the message is deleted or put back; its pop receipt is the newest. */
+  lease: MessageLease;
   /** How often this process has already put it aside for a moment (see `defer`). */
   deferrals?: number;
   /** How often the queue has handed it out: a message that can never be applied is dropped at last. */
@@ -54,7 +55,14 @@ const deferMs = 25;
 
 export class OrchestrationDispatcher {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly inFlight = new Set<string>();
+  /**
+   * Messages this process holds, in a turn or waiting for an in-process retry (see `defer`), by
+   * message ID. Their leases are renewed, so the queue hands them out again only if a renewal came
+   * too late; then the new pop receipt is adopted and the message is not run twice.
+   */
+  private readonly held = new Map<string, MessageLease>();
+  /** IDs of held messages whose in-process retry is scheduled: their leases outlive the turn. */
+  private readonly retrying = new Set<string>();
   private stopping = false;
   private loops: Promise<void>[] = [];
 
@@ -68,6 +76,9 @@ export class OrchestrationDispatcher {
     this.stopping = true;
     await Promise.all(this.loops);
     await Promise.all(this.chains.values());
+    // Whatever is still held (a retry not yet due) goes back to the queue when its lease runs out.
+    await Promise.all([...this.held.values()].map((lease) => lease.end()));
+    this.held.clear();
   }
 
   private async poll(queue: QueueClient): Promise<void> {
@@ -77,26 +88,24 @@ export class OrchestrationDispatcher {
       try {
         const batch = await queue.receiveMessages({
           numberOfMessages: 32,
-          visibilityTimeout: this.options.leaseSeconds ?? 30,
+          visibilityTimeout: this.leaseSeconds,
         });
-        received = batch.receivedMessageItems
-          .filter((m) => !this.inFlight.has(m.messageId))
-          .flatMap((m) => {
-            const message = parseControlMessage(m.messageText);
-            if (message)
-              return [
-                {
-                  message,
-                  queue,
-                  messageId: m.messageId,
-                  popReceipt: m.popReceipt,
-                  dequeueCount: m.dequeueCount,
-                },
-              ];
-            this.options.log.error(`durable: dropping unreadable control message ${m.messageId}`);
-            void queue.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined);
+        received = batch.receivedMessageItems.flatMap((m) => {
+          const held = this.held.get(m.messageId);
+          if (held && !held.ended) {
+            held.adopt(m.popReceipt); // ours still: its lease lapsed before a renewal
             return [];
-          });
+          }
+          const message = parseControlMessage(m.messageText);
+          if (message) {
+            const lease = new MessageLease(queue, m.messageId, m.popReceipt, this.leaseSeconds);
+            this.held.set(m.messageId, lease);
+            return [{ message, messageId: m.messageId, lease, dequeueCount: m.dequeueCount }];
+          }
+          this.options.log.error(`durable: dropping unreadable control message ${m.messageId}`);
+          void queue.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined);
+          return [];
+        });
       } catch (err) {
         if (!this.stopping)
           this.options.log.error(
@@ -113,8 +122,12 @@ export class OrchestrationDispatcher {
     }
   }
 
+  private get leaseSeconds(): number {
+    return this.options.leaseSeconds ?? 30;
+  }
+
   private enqueue(instanceId: string, messages: Received[]): void {
-    for (const m of messages) this.inFlight.add(m.messageId);
+    for (const m of messages) this.retrying.delete(m.messageId);
     const previous = this.chains.get(instanceId) ?? Promise.resolve();
     const next = previous
       .then(() => this.processInstance(instanceId, messages))
@@ -122,10 +135,23 @@ export class OrchestrationDispatcher {
         this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`),
       )
       .finally(() => {
-        for (const m of messages) this.inFlight.delete(m.messageId);
+        this.letGo(messages);
         if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
       });
     this.chains.set(instanceId, next);
+  }
+
+  /**
+   * After a chain step: messages deleted or put back are no longer held; one left unsettled (the
+   * step failed) stops being renewed and reappears when its lease runs out. A message waiting for
+   * its in-process retry stays held.
+   */
+  private letGo(messages: Received[]): void {
+    for (const m of messages) {
+      if (this.retrying.has(m.messageId)) continue;
+      if (!m.lease.ended) void m.lease.end();
+      if (this.held.get(m.messageId) === m.lease) this.held.delete(m.messageId);
+    }
   }
 
   /** Applies the messages in as many turns as the ID rules need (see consumesTaskIds). */
@@ -172,7 +198,7 @@ export class OrchestrationDispatcher {
   private lockedElsewhere(loaded: LoadedHistory): boolean {
     const since = loaded.sentinel?.pendingSince;
     if (!since) return false;
-    return Date.now() - Date.parse(since) < (this.options.leaseSeconds ?? 30) * 1000;
+    return Date.now() - Date.parse(since) < this.leaseSeconds * 1000;
   }
 
   /**
@@ -194,7 +220,12 @@ export class OrchestrationDispatcher {
     if (soon.length === 0 || this.stopping) return;
     const retry = soon.map((m) => ({ ...m, deferrals: (m.deferrals ?? 0) + 1 }));
     const delay = deferMs * 2 ** Math.max(...soon.map((m) => m.deferrals ?? 0));
-    setTimeout(() => this.enqueue(instanceId, retry), delay).unref();
+    for (const m of retry) this.retrying.add(m.messageId);
+    setTimeout(() => {
+      if (!this.stopping) return this.enqueue(instanceId, retry);
+      for (const m of retry) this.retrying.delete(m.messageId);
+      this.letGo(retry);
+    }, delay).unref();
   }
 
   /** One turn; false when another writer applied a turn first (the messages are retried). */
@@ -611,11 +642,12 @@ function groupByInstance(received: Received[]): Map<string, Received[]> {
   return groups;
 }
 
+/** Deletes with the newest pop receipt; a message no longer ours was settled by whoever has it. */
 async function deleteMessage(m: Received): Promise<void> {
   try {
-    await m.queue.deleteMessage(m.messageId, m.popReceipt);
+    await m.lease.delete();
   } catch (err) {
-    if (statusOf(err) !== 404) throw err; // 404: the lease ran out and someone else has it now
+    if (!isLeaseLost(err)) throw err;
   }
 }
 
@@ -642,14 +674,9 @@ async function release(m: Received, delayMs: number): Promise<void> {
   const timerWait = e.EventType === EventType.TimerFired ? Date.parse(e.FireAt ?? "") - Date.now() : 0;
   const wait = Math.max(delayMs, timerWait);
   try {
-    await m.queue.updateMessage(
-      m.messageId,
-      m.popReceipt,
-      undefined,
-      Math.ceil(Math.min(wait, 6 * 24 * 3600_000) / 1000),
-    );
+    await m.lease.release(Math.ceil(Math.min(wait, 6 * 24 * 3600_000) / 1000));
   } catch (err) {
-    if (statusOf(err) !== 404) throw err;
+    if (!isLeaseLost(err)) throw err;
   }
 }
 

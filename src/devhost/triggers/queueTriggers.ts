@@ -2,13 +2,13 @@ import type { DequeuedMessageItem } from "@azure/storage-queue";
 import type { RpcInvocationResponse, RpcTypedData } from "../coreTypes";
 import type { HostConfig } from "../hostConfig";
 import type { Invoker } from "../invoker";
+import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry, RegisteredFunction } from "../registry";
 import {
   decodeQueueMessage,
   ensureQueue,
   resolveQueueBinding,
   sendQueueMessage,
-  storageErrorCode,
   watchQueueWrites,
   writeOutputBindings,
   type QueueTarget,
@@ -118,7 +118,13 @@ class QueueListener {
       });
       if (!this.sleeper.cancelled) return response.receivedMessageItems;
       // Stopped while receiving: hand the messages back rather than leave them leased for 10 minutes.
-      await Promise.all(response.receivedMessageItems.map((m) => this.release(m.messageId, m.popReceipt, 0)));
+      await Promise.all(
+        response.receivedMessageItems.map((m) =>
+          this.target.client.updateMessage(m.messageId, m.popReceipt, undefined, 0).catch((err: unknown) => {
+            if (!isLeaseLost(err)) throw err;
+          }),
+        ),
+      );
     } catch (err) {
       this.options.log(
         `queue ${this.fn.name}: receiving from ${this.target.queueName} failed: ${message(err)}`,
@@ -138,7 +144,11 @@ class QueueListener {
 
   /** Invokes the function for one message and settles the message. Never rejects. */
   private async process(item: DequeuedMessageItem): Promise<void> {
-    const lease = new Lease(this.target, item, (line) => this.options.log(`queue ${this.fn.name}: ${line}`));
+    const lease = new MessageLease(this.target.client, item.messageId, item.popReceipt, leaseSeconds, (err) =>
+      this.options.log(
+        `queue ${this.fn.name}: renewing the lease on message ${item.messageId} failed: ${message(err)}`,
+      ),
+    );
     try {
       const text = decodeQueueMessage(item.messageText);
       if (text === undefined) {
@@ -157,8 +167,7 @@ class QueueListener {
         return await this.moveToPoison(lease, Buffer.from(text, "utf8"));
       }
       if (!this.poison) return; // no poison queue: leave it invisible rather than retry in a fast loop
-      const visibilitySeconds = Math.floor(this.options.queues.visibilityTimeoutMs / 1000);
-      await this.release(item.messageId, await lease.end(), visibilitySeconds);
+      await this.release(lease, Math.floor(this.options.queues.visibilityTimeoutMs / 1000));
     } catch (err) {
       this.options.log(`queue ${this.fn.name}: settling message ${item.messageId} failed: ${message(err)}`);
     } finally {
@@ -183,7 +192,7 @@ class QueueListener {
     }
   }
 
-  private async moveToPoison(lease: Lease, body: Buffer): Promise<void> {
+  private async moveToPoison(lease: MessageLease, body: Buffer): Promise<void> {
     if (!this.poison) return;
     this.options.log(`queue ${this.fn.name}: moving message ${lease.messageId} to ${this.poison.queueName}`);
     await sendQueueMessage(this.poison, body);
@@ -191,20 +200,19 @@ class QueueListener {
   }
 
   /** A pop receipt mismatch or a missing message means someone else owns it now: nothing to do. */
-  private async delete(lease: Lease): Promise<void> {
-    const popReceipt = await lease.end();
+  private async delete(lease: MessageLease): Promise<void> {
     try {
-      await this.target.client.deleteMessage(lease.messageId, popReceipt);
+      await lease.delete();
     } catch (err) {
-      if (!isGone(err)) throw err;
+      if (!isLeaseLost(err)) throw err;
     }
   }
 
-  private async release(messageId: string, popReceipt: string, visibilitySeconds: number): Promise<void> {
+  private async release(lease: MessageLease, visibilitySeconds: number): Promise<void> {
     try {
-      await this.target.client.updateMessage(messageId, popReceipt, undefined, visibilitySeconds);
+      await lease.release(visibilitySeconds);
     } catch (err) {
-      if (!isGone(err)) throw err;
+      if (!isLeaseLost(err)) throw err;
     }
   }
 }
@@ -224,53 +232,6 @@ function poisonQueueFor(
   } catch (err) {
     options.log(`queue ${fn.name}: no poison queue (${message(err)}); failing messages stay invisible`);
     return undefined;
-  }
-}
-
-/**
- * Keeps a received message invisible while its function runs, renewing at half the lease.
- * `end()` stops renewing and answers the current pop receipt (each renewal changes it).
- */
-class Lease {
-  readonly messageId: string;
-  private popReceipt: string;
-  private renewal: Promise<void> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly target: QueueTarget,
-    item: DequeuedMessageItem,
-    private readonly log: (line: string) => void,
-  ) {
-    this.messageId = item.messageId;
-    this.popReceipt = item.popReceipt;
-    this.timer = setInterval(
-      () => {
-        this.renewal = this.renewal.then(() => this.renew());
-      },
-      (leaseSeconds * 1000) / 2,
-    );
-    this.timer.unref();
-  }
-
-  async end(): Promise<string> {
-    clearInterval(this.timer);
-    await this.renewal;
-    return this.popReceipt;
-  }
-
-  private async renew(): Promise<void> {
-    try {
-      const response = await this.target.client.updateMessage(
-        this.messageId,
-        this.popReceipt,
-        undefined,
-        leaseSeconds,
-      );
-      if (response.popReceipt) this.popReceipt = response.popReceipt;
-    } catch (err) {
-      this.log(`renewing the lease on message ${this.messageId} failed: ${message(err)}`);
-    }
   }
 }
 
@@ -302,11 +263,6 @@ function triggerMetadata(item: DequeuedMessageItem, text: string): Record<string
     NextVisibleTime: time(item.nextVisibleOn),
     PopReceipt: { string: item.popReceipt },
   };
-}
-
-function isGone(err: unknown): boolean {
-  const code = storageErrorCode(err);
-  return code === "MessageNotFound" || code === "QueueNotFound" || code === "PopReceiptMismatch";
 }
 
 function message(err: unknown): string {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { workloadId, workloadIds } from "../workloads";
-import { email, guid, isoDate, onMicrosoftDomain } from "./primitives";
+import { email, guid, isoDate, multiLineText, onMicrosoftDomain, singleLineText } from "./primitives";
 
 /**
  * `POST /api/v1/associations/{id}/poe`: the proof of execution for a CPOR claim.
@@ -31,11 +31,11 @@ export function base64DecodedSize(text: string): number {
 /** A field that may be empty (checkPoe reports it with Microsoft's reason) or must match `format`. */
 const emptyOr = <T extends z.ZodType<string, string>>(format: T) => z.union([z.literal(""), format]);
 
-const documentName = z
-  .string()
-  .trim()
-  .max(255)
-  .regex(/^[^\\/:*?"<>|\p{Cc}]*$/u, "must be a file name (no path, no control characters)");
+/** Its extension must name a supported type: checkPoe reports that, beside the document's content. */
+const documentName = singleLineText(255).regex(
+  /^[^\\/:*?"<>|]*$/,
+  'must be a file name (no path, none of \\ / : * ? " < > |)',
+);
 
 const documentBase64 = z
   .string()
@@ -63,10 +63,10 @@ export const poeSubmission = z
   .object({
     documentName: documentName.optional(),
     documentBase64: documentBase64.optional(),
-    customerSignerName: z.string().trim().max(200).optional(),
+    customerSignerName: singleLineText(200).optional(),
     customerSignerEmail: emptyOr(email).optional(),
     signedDate: emptyOr(isoDate).optional(),
-    servicesDescription: z.string().trim().max(4000).optional(),
+    servicesDescription: multiLineText(4000).optional(),
     workloads: poeWorkloads.optional(),
     /** The customer tenant the document names, when it names one; checkPoe compares it with the claim. */
     customerTenantId: guid.optional(),

@@ -1,19 +1,22 @@
 import { z } from "zod";
+import { singleLineRules } from "./primitives";
 
-/** Hosts reachable over plain http, so local demos and tests can receive webhooks. */
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** `PUT /api/v1/webhook`: where the partner receives its status changes. */
+/**
+ * `PUT /api/v1/webhook`: where the partner receives its status changes. The shape only: which
+ * hosts and schemes may be reached depends on WEBHOOK_ALLOWED_HOSTS and DNS, and the handler checks
+ * that (src/domain/webhookDestination.ts: https unless allow-listed, public addresses only).
+ */
 export const putWebhookInput = z
   .object({
     url: z
-      .url({ protocol: /^https?$/, error: "must be an absolute https URL" })
+      .string()
       .max(2048, "must be at most 2048 characters")
+      // The text rules come first: the URL check strips tabs and line breaks, and the URL parser
+      // drops edge controls and replaces lone surrogates, so the URL stored would not be the one sent.
+      .check(...singleLineRules, z.url({ protocol: /^https?$/, error: "must be an absolute https URL" }))
       // A transform runs only on a valid URL (z.url passed), so `new URL` cannot throw here.
       .transform((text, ctx) => {
         const url = new URL(text);
-        if (url.protocol !== "https:" && !loopbackHosts.has(url.hostname))
-          ctx.addIssue({ code: "custom", message: "must use https (http only for 127.0.0.1 or localhost)" });
         if (url.username !== "" || url.password !== "")
           ctx.addIssue({ code: "custom", message: "must not carry credentials (user:password@)" });
         return url.href;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ConsentTokenResult } from "../../auth/consentToken";
-import type { CustomerAction } from "../../http/consentPage";
+import type { CustomerAction } from "../../domain/customerActions";
 
 /**
  * Customer replies to the consent email, as the mail ingress puts them on the `inbound-email` queue.
@@ -46,7 +46,11 @@ const plusAddressToken = /\+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)@/g;
 /** `…/consent/<token>` in a link, quoted or not. */
 const urlToken = /\/consent\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g;
 
-const commands: Readonly<Record<string, CustomerAction>> = { refuse: "refuse", cancel: "cancel" };
+/** A Map, not an object: a reply starting "Constructor" or "toString" must find nothing. */
+const commands: ReadonlyMap<string, CustomerAction> = new Map([
+  ["refuse", "refuse"],
+  ["cancel", "cancel"],
+]);
 
 /**
  * Reads a reply: the consent token from the reply address (plus-addressing) or, failing that,
@@ -61,7 +65,7 @@ export function parseInboundReply(message: InboundEmailMessage, options: Inbound
 
   const written = ownText(message.text);
   const word = /^[\p{L}]+/u.exec(written)?.[0]?.toLowerCase();
-  const command = word === undefined ? undefined : commands[word];
+  const command = word === undefined ? undefined : commands.get(word);
   if (!command) return { kind: "ignored", why: "no-command", associationId: verified.associationId };
 
   const rest = written

@@ -7,21 +7,33 @@ import type { TenantUsage, UsageProvider } from "./usageProvider";
  * from the seed, the tenant and the simulated day, so the same settings always tell the same story:
  * - each tenant × workload has its own paid seats (26 to about 3,000, so every workload falls in one
  *   of its seat bands) that grow slowly (at most 25%) as days pass;
- * - active users follow an S-shaped (logistic) adoption curve that starts near zero, passes 15% of
- *   paid seats within about a week and levels off at 30–60% (55–85% for the workloads with a 40%
- *   milestone: Teams, Intune, Microsoft 365 Apps, Information Protection), so 40% follows later;
+ * - active users follow an S-shaped (logistic) adoption curve that starts near zero, stays below 15%
+ *   of paid seats through day 8, passes 15% between days 9 and 14 and levels off at 30–60% (55–85%
+ *   for the workloads with a 40% milestone: Teams, Intune, Microsoft 365 Apps, Information
+ *   Protection, which pass 40% by day 15);
  * - active users never fall from one day to the next.
- * A simulated day is a calendar day since `start` (`daysPerSecond` 0), or `daysPerSecond` days per
- * real second since `start` (demos). The report's refresh date is `start`'s date plus the simulated
- * days, so each new simulated day is a new reading and the same day read twice is the same reading.
+ *
+ * Each tenant's curve starts (day 0) when that tenant is first read: the poll reads a tenant from
+ * the moment a claim on it is under review, so the baseline taken at approval is still below every
+ * threshold and the milestones come after it. At the demo's pace (0.05 days a second, a poll every
+ * 30 s, a two-minute refusal window) a tenant is below 15% at its first read and for more than two
+ * and a half minutes after it, passes 15% three to five minutes after it, and 40% (where it pays)
+ * within five.
+ *
+ * A simulated day is a calendar day since the first read (`daysPerSecond` 0), or `daysPerSecond`
+ * days per real second since it (demos). The report's refresh date is the first read's date plus
+ * the simulated days, so each new simulated day is a new reading and the same day read twice is
+ * the same reading. The first read is remembered in this process, and found again after a restart
+ * in the tenant's stored readings (`storedReadings`, see `firstStoredRead`), so a restarted service
+ * continues each curve where it was; without them a restart starts every curve again.
  */
 export interface SimulatedUsageOptions {
   /** Same seed, same usage (setting USAGE_SIMULATION_SEED). */
   seed: string;
   /** Simulated days per real second; 0 = calendar days (setting USAGE_SIMULATION_DAYS_PER_SECOND). */
   daysPerSecond: number;
-  /** Day 0 of every tenant's curve; default: when the provider is created. */
-  start?: Date;
+  /** The readings stored so far (the usage snapshots), where an earlier first read is found. */
+  storedReadings?: StoredReadings;
 }
 
 const dayMs = 86_400_000;
@@ -29,19 +41,51 @@ const dayMs = 86_400_000;
 export function createSimulatedUsageProvider(options: SimulatedUsageOptions): UsageProvider {
   if (!Number.isFinite(options.daysPerSecond) || options.daysPerSecond < 0)
     throw new RangeError("daysPerSecond must be a finite number, 0 or more");
-  const start = options.start ?? new Date();
-  const startDay = Math.floor(start.getTime() / dayMs);
+  const firstReads = new Map<string, Promise<Date>>();
+  /** Day 0 of the tenant's curve; concurrent first reads share one lookup, a failed one is retried. */
+  const startOf = (customerTenantId: string, now: Date): Promise<Date> => {
+    const tenant = customerTenantId.toLowerCase();
+    const known = firstReads.get(tenant);
+    if (known) return known;
+    const stored = options.storedReadings
+      ? firstStoredRead(options.storedReadings, customerTenantId)
+      : Promise.resolve(undefined);
+    const start = stored.then((first) => first ?? now);
+    firstReads.set(tenant, start);
+    start.catch(() => firstReads.delete(tenant));
+    return start;
+  };
   return {
-    readTenant(customerTenantId: string, now: Date): Promise<TenantUsage> {
+    async readTenant(customerTenantId: string, now: Date): Promise<TenantUsage> {
+      const start = await startOf(customerTenantId, now);
       const day = simulatedDay(start, now, options.daysPerSecond);
-      return Promise.resolve({
+      const startDay = Math.floor(start.getTime() / dayMs);
+      return {
         customerTenantId,
         reportRefreshDate: new Date((startDay + day) * dayMs).toISOString().slice(0, 10),
         fetchedAt: now.toISOString(),
         workloads: simulateTenant(options.seed, customerTenantId, day),
-      });
+      };
     },
   };
+}
+
+/** The stored readings `firstStoredRead` needs: one workload's, in refresh-date order. */
+export interface StoredReadings {
+  series(customerTenantId: string, workload: WorkloadId): Promise<readonly { fetchedAt: string }[]>;
+}
+
+/**
+ * When the tenant was first read, from storage: the reading with its earliest refresh date was
+ * fetched by the first read (a later read of the same simulated day is a duplicate and stores
+ * nothing). Every simulated reading covers every catalog workload, so one workload's series says it.
+ */
+export async function firstStoredRead(
+  readings: StoredReadings,
+  customerTenantId: string,
+): Promise<Date | undefined> {
+  const [first] = await readings.series(customerTenantId, workloadIds[0]);
+  return first ? new Date(first.fetchedAt) : undefined;
 }
 
 /** Whole simulated days from `start` to `now` (0 before `start`). */
@@ -70,7 +114,8 @@ export function simulateTenant(
     const curve: AdoptionCurve = {
       plateau: select ? 0.55 + 0.3 * draw("plateau") : 0.3 + 0.3 * draw("plateau"),
       steepness: 0.6 + 0.3 * draw("steepness"),
-      midpoint: 5 + 2 * draw("midpoint"),
+      // Late enough that 15% comes after day 8 for every plateau and steepness above.
+      midpoint: 11 + 2 * draw("midpoint"),
     };
     usage[workload] = { paidSeats, activeUsers: Math.round(paidSeats * adoption(curve, day)) };
   }

@@ -133,8 +133,9 @@ describe("CPOR association lifecycle", () => {
         reason: "signed with the wrong partner ID",
       },
     );
-    expect(response.status).toBe(202);
-    await waitForStatus(association.id, "RejectedFinal");
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { status: string }).status).toBe("RejectedFinal");
+    expect((await read(association.id)).status).toBe("RejectedFinal");
   });
 
   it("takes a REFUSE reply to the consent email through the inbound-email queue", async () => {

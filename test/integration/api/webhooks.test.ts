@@ -1,24 +1,29 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueClient } from "@azure/storage-queue";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyWebhookSignature } from "../../../src/integrations/webhooks/signature";
-import type { WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
+import { createWebhookQueue, type WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
+import { createStore } from "../../../src/store/store";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
 import { cporRequest } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
+import { hostsFileLoopbackName, startLoopbackTrap, type LoopbackTrap } from "../webhooks/loopbackTrap";
 
 /**
  * Partner webhooks end to end on the local host: registered through the API, fed by the lifecycle's
  * status changes through the `partner-webhooks` queue, delivered to a receiver on loopback.
  * A failed delivery comes back after `queues.visibilityTimeout` (1 s in tests, through the host's
  * AzureFunctionsJobHost__ setting override; 30 s in host.json).
+ * The receivers listen on 127.0.0.1, which WEBHOOK_ALLOWED_HOSTS allows; hooks.fabrikam.example is
+ * allowed too, so registering it needs no DNS query (tests contact loopback addresses only).
  */
 describe("partner webhooks", () => {
   let app: AppUnderTest;
   const receivers: FakeWebhookReceiver[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
+    app = await startApp({ WEBHOOK_ALLOWED_HOSTS: "127.0.0.1,hooks.fabrikam.example" });
   });
 
   afterAll(async () => {
@@ -200,4 +205,134 @@ describe("partner webhooks", () => {
         );
     },
   );
+
+  /**
+   * Server-side request forgery: what a partner may not make the service call, refused when the URL
+   * is registered and again when a delivery connects. This app allows 127.0.0.1 (and
+   * hooks.fabrikam.example) only: every other loopback or internal target is refused.
+   */
+  describe("internal destinations", () => {
+    const traps: LoopbackTrap[] = [];
+    const hostsName = hostsFileLoopbackName();
+
+    afterAll(async () => {
+      await Promise.all(traps.map((t) => t.close()));
+    });
+
+    async function trap(address: string) {
+      const started = await startLoopbackTrap(address);
+      traps.push(started);
+      return started;
+    }
+
+    const put = (apiKey: string, url: string) =>
+      app.call(apiKey, "PUT", "/api/v1/webhook", { url }, { "content-type": "application/json" });
+
+    async function expectRefused(apiKey: string, url: string) {
+      const response = await put(apiKey, url);
+      expect(response.status, url).toBe(400);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      expect(await response.json()).toMatchObject({ status: 400, errors: [{ path: "url" }] });
+    }
+
+    it("refuses non-https URLs and internal addresses at registration, naming url", async () => {
+      const partner = await app.partner("Fabrikam Consulting");
+      for (const url of [
+        "http://hooks.example.com/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://127.0.0.2/hooks",
+        "http://127.0.0.2:9000/hooks",
+        "https://localhost./hooks",
+        "https://LOCALHOST/hooks",
+        "https://0.0.0.0/hooks",
+        "https://167772161/hooks", // 10.0.0.1
+        "https://100.64.0.1/hooks",
+        "https://[::1]/hooks",
+        "https://[::127.0.0.1]/hooks",
+        "https://[::ffff:7f00:1]/hooks",
+        "https://[fd00::1]/hooks",
+        "https://[fe80::1]/hooks",
+        "https://user@hooks.fabrikam.example/por",
+      ])
+        await expectRefused(partner.apiKey, url);
+      expect((await app.call(partner.apiKey, "GET", "/api/v1/webhook")).status).toBe(404);
+    });
+
+    it.skipIf(!hostsName)("refuses a name that resolves to loopback (the hosts file)", async () => {
+      const partner = await app.partner("Contoso Partners");
+      await expectRefused(partner.apiKey, `https://${hostsName?.name}/hooks`);
+      expect((await app.call(partner.apiKey, "GET", "/api/v1/webhook")).status).toBe(404);
+    });
+
+    it("never connects to a stored URL that is not allowed (any more), and does not retry it", async () => {
+      const control = await receiver();
+      const allowed = await app.partner("Northwind Traders");
+      expect((await put(allowed.apiKey, control.url)).status).toBe(200);
+
+      const one = await trap("127.0.0.1");
+      const two = await trap("127.0.0.2");
+      const stale = [
+        // Registered under a wider allow list, or before these rules: stored as it was.
+        `http://127.0.0.2:${two.port}/hooks`,
+        `https://127.0.0.2:${two.port}/hooks`,
+        `https://[::ffff:127.0.0.1]:${one.port}/hooks`,
+        `https://localhost.:${one.port}/hooks`,
+      ];
+      if (hostsName) {
+        const named = await trap(hostsName.address);
+        stale.push(`https://${hostsName.name}:${named.port}/hooks`);
+      }
+      const store = createStore(inject("storageConnectionString"), { prefix: process.env["TABLE_PREFIX"] });
+      const queueName = process.env["PARTNER_WEBHOOKS_QUEUE"] ?? "";
+      const queue = createWebhookQueue(inject("storageConnectionString"), queueName);
+      const events: WebhookEvent[] = [];
+      for (const url of stale) {
+        const partner = await app.partner("Tailspin Toys");
+        await store.partners.update(partner.partnerId, (p) => ({
+          ...p,
+          webhookUrl: url,
+          webhookSecret: randomBytes(32).toString("base64url"),
+        }));
+        events.push(statusChanged(partner.partnerId));
+      }
+      events.push(statusChanged(allowed.partnerId));
+      for (const event of events) await queue.enqueue(event);
+
+      await control.waitFor((requests) => requests.length === 1);
+      await waitForEmptyQueue(queueName, 20_000);
+      await sleep(1_500); // a retried message would be visible again by now
+      expect(traps.map((t) => `${t.address}: ${t.connections}`)).toEqual(traps.map((t) => `${t.address}: 0`));
+      expect(await messagesIn(queueName)).toBe(0);
+      expect(await messagesIn(`${queueName}-poison`)).toBe(0);
+    });
+  });
 });
+
+function statusChanged(partnerId: string): WebhookEvent {
+  return {
+    eventId: randomUUID(),
+    partnerId,
+    associationId: randomUUID(),
+    type: "association.status_changed",
+    from: "UnderReview",
+    to: "Approved",
+    actor: "system",
+    reason: "refusal window passed",
+    at: new Date().toISOString(),
+  };
+}
+
+/** Messages in a queue, visible or not (0 when the queue does not exist). */
+async function messagesIn(queueName: string): Promise<number> {
+  const client = new QueueClient(inject("storageConnectionString"), queueName);
+  if (!(await client.exists())) return 0;
+  return (await client.getProperties()).approximateMessagesCount ?? 0;
+}
+
+async function waitForEmptyQueue(queueName: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await messagesIn(queueName)) > 0) {
+    if (Date.now() > deadline) throw new Error(`${queueName} still has messages after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}

@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createConsentHandlers } from "../../../functions/http/consent";
-import type { RaiseLifecycleEvent } from "../../../functions/raiseLifecycleEvent";
 import { createConsentToken } from "../../../src/auth/consentToken";
 import type { Association } from "../../../src/domain/association";
-import { lifecycleSignal, type LifecycleSignal } from "../../../src/domain/lifecycle";
 import type { AssociationStatus } from "../../../src/domain/status";
 import type { Store } from "../../../src/store/store";
 import { draftAssociation } from "../../support/builders";
+import { RecordingWorkflows } from "../../support/recordingWorkflows";
 import { testStore } from "../../support/storage";
 
 const key = "consent-signing-key-for-tests-0123456789";
@@ -16,11 +15,12 @@ const partnerId = "fabrikam";
 const now = new Date("2026-11-02T09:00:00Z");
 const linkExpiry = new Date("2026-12-31T00:00:00Z");
 
-interface Raised {
-  associationId: string;
-  eventName: string;
-  payload: LifecycleSignal;
-}
+const durations = {
+  poeDeadlineMs: 60_000,
+  refusalWindowMs: 60_000,
+  partnerActionWindowMs: 60_000,
+  disputeWindowMs: 60_000,
+};
 
 let store: Store;
 
@@ -35,25 +35,26 @@ beforeAll(async () => {
   });
 });
 
-/** A stored association in `status`, its token, and handlers whose `raise` records its calls. */
-async function setup(status: AssociationStatus, options: { failRaise?: number; signingKey?: string } = {}) {
+/**
+ * A stored association in `status`, its token, and handlers over real storage whose workflow
+ * engine records what it was told (`raised`: the StatusChanged events; `workflows.started`).
+ */
+async function setup(
+  status: AssociationStatus,
+  options: { failWorkflows?: number; signingKey?: string; workflow?: "running" | "finished" } = {},
+) {
   const association = draftAssociation(partnerId, { status });
   await store.associations.create(association);
-  const raised: Raised[] = [];
-  let failures = options.failRaise ?? 0;
-  const raise: RaiseLifecycleEvent = (associationId, eventName, payload) => {
-    if (failures-- > 0) return Promise.reject(new Error("durable client: 503 from the task hub"));
-    raised.push({ associationId, eventName, payload: lifecycleSignal.parse(payload) });
-    return Promise.resolve();
-  };
+  const workflows = new RecordingWorkflows(options.workflow ?? "running", options.failWorkflows ?? 0);
   const handlers = createConsentHandlers(() => ({
     store,
     signingKey: "signingKey" in options ? options.signingKey : key,
-    raise,
+    lifecycle: { store, durations },
+    workflows: () => workflows,
     now: () => now,
   }));
   const token = createConsentToken(key, { associationId: association.id, partnerId }, linkExpiry);
-  return { association, raised, handlers, token };
+  return { association, raised: workflows.raised, workflows, handlers, token };
 }
 
 const url = (token: string) => `http://localhost:7071/api/consent/${token}`;
@@ -145,8 +146,15 @@ describe("GET /api/consent/{token}", () => {
   });
 });
 
+/** The customer's change as the timeline has it. */
+async function customerChanges(association: Association) {
+  return (await store.auditEvents.timeline(partnerId, association.id))
+    .filter((e) => e.kind === "status-changed" && e.actor === "customer")
+    .map((e) => ({ from: e.from, to: e.to, reason: e.reason }));
+}
+
 describe("POST /api/consent/{token}", () => {
-  it("raises CustomerRefused once; a second identical POST changes nothing more", async () => {
+  it("applies a refusal once and tells the workflow; a second identical POST changes nothing more", async () => {
     const { association, raised, handlers, token } = await setup("UnderReview");
 
     const first = await handlers.act(
@@ -155,11 +163,19 @@ describe("POST /api/consent/{token}", () => {
     );
     expect(first.status).toBe(200);
     expect(bodyOf(first)).toContain("Your refusal is recorded");
+    expect(await statusOf(association)).toBe("Rejected");
+    expect(await customerChanges(association)).toEqual([
+      {
+        from: "UnderReview",
+        to: "Rejected",
+        reason: expect.stringContaining("Never worked with them") as unknown,
+      },
+    ]);
     expect(raised).toEqual([
       {
         associationId: association.id,
-        eventName: "CustomerRefused",
-        payload: { reason: "Never worked with them", via: "consent-page" },
+        eventName: "StatusChanged",
+        payload: expect.objectContaining({ to: "Rejected" }) as unknown,
       },
     ]);
 
@@ -169,53 +185,72 @@ describe("POST /api/consent/{token}", () => {
     );
     expect(second.status).toBe(200);
     expect(bodyOf(second)).toContain("Already recorded");
-    expect(raised).toHaveLength(1);
-    // The handler leaves the status to the orchestrator.
-    expect(await statusOf(association)).toBe("UnderReview");
+    expect(await customerChanges(association)).toHaveLength(1);
+  });
+
+  it("records a reason with control characters and broken text as the customer typed it, cleaned", async () => {
+    const { association, handlers, token } = await setup("UnderReview");
+    const response = await handlers.act(
+      postForm(token, { action: "refuse", reason: "Never\u0000 hired\u0007 them \uD800" }),
+      context(),
+    );
+    expect(bodyOf(response)).toContain("Your refusal is recorded");
+    const [change] = await customerChanges(association);
+    expect(change?.reason).toContain("Never  hired  them \uFFFD");
   });
 
   it("reads a cancel before approval as a refusal, and says so", async () => {
-    const { association, raised, handlers, token } = await setup("Submitted");
+    const { association, handlers, token } = await setup("Submitted");
     const response = await handlers.act(postForm(token, { action: "cancel" }), context());
     expect(bodyOf(response)).toContain("You asked to cancel, but the association has not been approved yet");
-    expect(raised).toEqual([
+    expect(await customerChanges(association)).toEqual([
       {
-        associationId: association.id,
-        eventName: "CustomerRefused",
-        payload: { reason: "The customer refused the association on the consent page.", via: "consent-page" },
+        from: "Submitted",
+        to: "Rejected",
+        reason: "the customer refused the association: no reason given (consent-page)",
       },
     ]);
   });
 
   it("takes JSON too, and reads a refusal after approval as a cancellation", async () => {
-    const { association, raised, handlers, token } = await setup("Approved");
+    const { association, handlers, token } = await setup("Approved");
     const response = await handlers.act(
       postJson(token, { action: "refuse", reason: "Contract ended" }),
       context(),
     );
     expect(response.status).toBe(200);
     expect(bodyOf(response)).toContain("Your cancellation is recorded");
-    expect(raised).toEqual([
-      {
-        associationId: association.id,
-        eventName: "CustomerCancelled",
-        payload: { reason: "Contract ended", via: "consent-page" },
-      },
+    expect(await customerChanges(association)).toEqual([
+      { from: "Approved", to: "Rejected", reason: expect.stringContaining("Contract ended") as unknown },
+    ]);
+  });
+
+  it("applies a cancellation whose workflow has completed, and starts it again for the dispute window", async () => {
+    const { association, raised, workflows, handlers, token } = await setup("Approved", {
+      workflow: "finished",
+    });
+    const response = await handlers.act(postForm(token, { action: "cancel" }), context());
+    expect(bodyOf(response)).toContain("Your cancellation is recorded");
+    expect(await statusOf(association)).toBe("Rejected");
+    expect(raised).toEqual([]);
+    expect(workflows.started).toEqual([
+      expect.objectContaining({ associationId: association.id, status: "Rejected" }),
     ]);
   });
 
   it.each<AssociationStatus>(["Rejected", "RejectedFinal", "Expired"])(
-    "raises nothing when the association is already %s",
+    "changes nothing when the association is already %s",
     async (status) => {
-      const { raised, handlers, token } = await setup(status);
+      const { association, raised, handlers, token } = await setup(status);
       const response = await handlers.act(postForm(token, { action: "refuse" }), context());
       expect(response.status).toBe(200);
       expect(bodyOf(response)).toContain("Already recorded");
       expect(raised).toEqual([]);
+      expect(await statusOf(association)).toBe(status);
     },
   );
 
-  it("answers 401, 410 and 404 without raising anything", async () => {
+  it("answers 401, 410 and 404 without changing anything", async () => {
     const { association, raised, handlers, token } = await setup("UnderReview");
     const [payload = "", signature = ""] = token.split(".");
     const tampered = `${payload.slice(0, -2)}${payload.endsWith("A") ? "B" : "A"}${payload.slice(-1)}.${signature}`;
@@ -225,10 +260,11 @@ describe("POST /api/consent/{token}", () => {
     const unknown = createConsentToken(key, { associationId: randomUUID(), partnerId }, linkExpiry);
     expect((await handlers.act(postForm(unknown, { action: "refuse" }), context())).status).toBe(404);
     expect(raised).toEqual([]);
+    expect(await statusOf(association)).toBe("UnderReview");
   });
 
   it("answers 400 to a bad form and 415 to another content type", async () => {
-    const { raised, handlers, token } = await setup("UnderReview");
+    const { association, raised, handlers, token } = await setup("UnderReview");
     expect((await handlers.act(postForm(token, { action: "approve" }), context())).status).toBe(400);
     expect((await handlers.act(postForm(token, {}), context())).status).toBe(400);
     expect(
@@ -251,16 +287,20 @@ describe("POST /api/consent/{token}", () => {
     });
     expect((await handlers.act(text, context())).status).toBe(415);
     expect(raised).toEqual([]);
+    expect(await statusOf(association)).toBe("UnderReview");
   });
 
-  it("answers 503 when the event cannot be raised, and lets the customer try again", async () => {
-    const { association, raised, handlers, token } = await setup("UnderReview", { failRaise: 1 });
+  it("answers 503 when the workflow engine cannot tell, and a retry finishes the decision", async () => {
+    const { association, raised, handlers, token } = await setup("UnderReview", { failWorkflows: 1 });
     const failed = await handlers.act(postForm(token, { action: "refuse" }), context());
     expect(failed.status).toBe(503);
+    expect(header(failed, "retry-after")).toBeDefined();
     expect(raised).toEqual([]);
 
     const retried = await handlers.act(postForm(token, { action: "refuse" }), context());
-    expect(bodyOf(retried)).toContain("Your refusal is recorded");
-    expect(raised.map((r) => [r.associationId, r.eventName])).toEqual([[association.id, "CustomerRefused"]]);
+    expect(bodyOf(retried)).toMatch(/Already recorded|Your refusal is recorded/);
+    expect(await statusOf(association)).toBe("Rejected");
+    expect(raised.map((r) => [r.associationId, r.eventName])).toEqual([[association.id, "StatusChanged"]]);
+    expect(await customerChanges(association)).toHaveLength(1);
   });
 });

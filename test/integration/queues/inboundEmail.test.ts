@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { InvocationContext } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createInboundEmailHandler } from "../../../functions/queues/inboundEmail";
-import type { RaiseLifecycleEvent } from "../../../functions/raiseLifecycleEvent";
 import { createConsentToken } from "../../../src/auth/consentToken";
+import type { Association } from "../../../src/domain/association";
 import { NonRetriableError } from "../../../src/domain/errors";
-import { lifecycleSignal, type LifecycleSignal } from "../../../src/domain/lifecycle";
 import type { AssociationStatus } from "../../../src/domain/status";
 import type { Store } from "../../../src/store/store";
 import { draftAssociation } from "../../support/builders";
+import { RecordingWorkflows } from "../../support/recordingWorkflows";
 import { testStore } from "../../support/storage";
 
 const key = "consent-signing-key-for-tests-0123456789";
@@ -20,17 +20,28 @@ beforeAll(() => {
   store = testStore();
 });
 
-async function setup(status: AssociationStatus, options: { failRaise?: number } = {}) {
+const durations = {
+  poeDeadlineMs: 60_000,
+  refusalWindowMs: 60_000,
+  partnerActionWindowMs: 60_000,
+  disputeWindowMs: 60_000,
+};
+
+async function setup(
+  status: AssociationStatus,
+  options: { failWorkflows?: number; workflow?: "running" | "finished" } = {},
+) {
   const association = draftAssociation(partnerId, { status });
   await store.associations.create(association);
-  const raised: { associationId: string; eventName: string; payload: LifecycleSignal }[] = [];
-  let failures = options.failRaise ?? 0;
-  const raise: RaiseLifecycleEvent = (associationId, eventName, payload) => {
-    if (failures-- > 0) return Promise.reject(new Error("durable client: 503 from the task hub"));
-    raised.push({ associationId, eventName, payload: lifecycleSignal.parse(payload) });
-    return Promise.resolve();
-  };
-  const handler = createInboundEmailHandler(() => ({ store, signingKey: key, raise, now: () => now }));
+  const workflows = new RecordingWorkflows(options.workflow ?? "running", options.failWorkflows ?? 0);
+  const raised = workflows.raised;
+  const handler = createInboundEmailHandler(() => ({
+    store,
+    signingKey: key,
+    lifecycle: { store, durations },
+    workflows: () => workflows,
+    now: () => now,
+  }));
   const token = createConsentToken(
     key,
     { associationId: association.id, partnerId },
@@ -45,43 +56,60 @@ async function setup(status: AssociationStatus, options: { failRaise?: number } 
     receivedAt: "2026-11-02T08:59:00Z",
     ...overrides,
   });
-  return { association, raised, handler, message };
+  return { association, raised, workflows, handler, message };
 }
+
+/** The customer's changes as the timeline has them. */
+async function customerChanges(association: Association) {
+  return (await store.auditEvents.timeline(partnerId, association.id))
+    .filter((e) => e.kind === "status-changed" && e.actor === "customer")
+    .map((e) => ({ from: e.from, to: e.to, reason: e.reason }));
+}
+
+const statusOf = async (association: Association) =>
+  (await store.associations.get(partnerId, association.id)).value.status;
 
 const context = () => new InvocationContext({ functionName: "inboundEmail" });
 
 describe("inboundEmail queue handler", () => {
-  it("raises CustomerRefused for a REFUSE reply, once per message ID", async () => {
+  it("applies a REFUSE reply once per message ID and tells the workflow", async () => {
     const { association, raised, handler, message } = await setup("UnderReview");
     const reply = message();
     await handler(reply, context());
     await handler(JSON.stringify(reply), context());
-    expect(raised).toEqual([
+    expect(await statusOf(association)).toBe("Rejected");
+    expect(await customerChanges(association)).toEqual([
       {
-        associationId: association.id,
-        eventName: "CustomerRefused",
-        payload: { reason: "we never hired them", via: "email-reply" },
+        from: "UnderReview",
+        to: "Rejected",
+        reason: expect.stringContaining("we never hired them") as unknown,
       },
     ]);
+    expect(raised.map((r) => r.eventName)).toContain("StatusChanged");
   });
 
-  it("reads REFUSE after approval as a cancellation", async () => {
-    const { raised, handler, message } = await setup("Approved");
+  it("reads REFUSE after approval as a cancellation, even when the workflow has completed", async () => {
+    const { association, workflows, handler, message } = await setup("Approved", { workflow: "finished" });
     await handler(message(), context());
-    expect(raised.map((r) => r.eventName)).toEqual(["CustomerCancelled"]);
+    expect(await customerChanges(association)).toEqual([
+      { from: "Approved", to: "Rejected", reason: expect.stringContaining("cancelled") as unknown },
+    ]);
+    expect(workflows.started).toEqual([expect.objectContaining({ status: "Rejected" })]);
   });
 
   it("ignores, and completes, replies it must not act on", async () => {
-    const { raised, handler, message } = await setup("UnderReview");
+    const { association, raised, handler, message } = await setup("UnderReview");
     await handler(message({ from: "mallory@evil.test" }), context());
     await handler(message({ text: "Thanks!" }), context());
     await handler(message({ to: "no-reply@partner-of-record.test" }), context());
     await handler(message({ to: "consent+abc.def@partner-of-record.test" }), context());
     expect(raised).toEqual([]);
+    expect(await statusOf(association)).toBe("UnderReview");
 
     const closed = await setup("RejectedFinal");
     await closed.handler(closed.message(), context());
     expect(closed.raised).toEqual([]);
+    expect(await statusOf(closed.association)).toBe("RejectedFinal");
   });
 
   it("throws NonRetriableError for a message that is not JSON or not the schema", async () => {
@@ -93,11 +121,13 @@ describe("inboundEmail queue handler", () => {
     expect(raised).toEqual([]);
   });
 
-  it("lets the host retry when the event cannot be raised", async () => {
-    const { raised, handler, message } = await setup("UnderReview", { failRaise: 1 });
+  it("lets the host retry when the workflow engine fails, and the retry finishes the decision", async () => {
+    const { association, raised, handler, message } = await setup("UnderReview", { failWorkflows: 1 });
     const reply = message();
     await expect(handler(reply, context())).rejects.toThrow(/task hub/);
     await handler(reply, context());
-    expect(raised.map((r) => r.eventName)).toEqual(["CustomerRefused"]);
+    expect(await statusOf(association)).toBe("Rejected");
+    expect(raised.map((r) => r.eventName)).toEqual(["StatusChanged"]);
+    expect(await customerChanges(association)).toHaveLength(1);
   });
 });

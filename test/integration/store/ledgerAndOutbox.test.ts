@@ -64,6 +64,48 @@ describe("IncentiveLedgerRepository", () => {
     expect(byWorkload.items.map((e) => e.payableOn)).toEqual(["2026-12-16"]);
     expect((await store.incentiveLedger.list("partner-g")).items).toEqual([]);
   });
+
+  it("filters by the month a milestone was earned, beside the payable month, within the partner", async () => {
+    const associationId = randomUUID();
+    const at = (earnedAt: string, payableOn: string, milestoneKey: string) =>
+      entry({ partnerId: "partner-e", associationId, earnedAt, payableOn, milestoneKey });
+    await store.incentiveLedger.recordOnce(at("2026-11-30T23:59:59.999Z", "2026-12-16", "active-15"));
+    await store.incentiveLedger.recordOnce(at("2026-12-01T00:00:00.000Z", "2027-01-16", "active-40"));
+    await store.incentiveLedger.recordOnce(at("2026-12-31T12:00:00.000Z", "2027-01-16", "hwm-10"));
+    await store.incentiveLedger.recordOnce(at("2027-01-01T00:00:00.000Z", "2027-02-16", "hwm-20"));
+    await store.incentiveLedger.recordOnce(
+      entry({ partnerId: "partner-other", earnedAt: "2026-12-05T00:00:00.000Z" }),
+    );
+    const keys = async (filter: Parameters<typeof store.incentiveLedger.list>[1]) =>
+      (await store.incentiveLedger.list("partner-e", filter)).items.map((e) => e.milestoneKey).sort();
+    expect(await keys({ earnedMonth: "2026-12" })).toEqual(["active-40", "hwm-10"]);
+    expect(await keys({ earnedMonth: "2026-11" })).toEqual(["active-15"]);
+    expect(await keys({ earnedMonth: "2026-12", payableMonth: "2027-01" })).toEqual(["active-40", "hwm-10"]);
+    expect(await keys({ earnedMonth: "2026-11", payableMonth: "2027-01" })).toEqual([]);
+  });
+
+  it("keeps the claim name and the customer's domain, and still reads rows stored without them", async () => {
+    const named = entry({
+      partnerId: "partner-n",
+      claimName: "Contoso modern work",
+      customerDomain: "contoso.onmicrosoft.com",
+    });
+    await store.incentiveLedger.recordOnce(named);
+    const older = entry({ partnerId: "partner-n" });
+    const table = await store.tables.table("incentives");
+    // A row as the version before them wrote it.
+    const { partnerId: _p, ...rest } = older;
+    await table.createEntity({
+      partitionKey: "partner-n",
+      rowKey: `${older.associationId}|${older.workload}|${older.milestoneKey}`,
+      payableMonth: older.payableOn.slice(0, 7),
+      ...rest,
+    });
+    const listed = (await store.incentiveLedger.list("partner-n")).items;
+    expect(listed).toHaveLength(2);
+    expect(listed).toContainEqual(named);
+    expect(listed).toContainEqual(older);
+  });
 });
 
 describe("OutboxRepository", () => {

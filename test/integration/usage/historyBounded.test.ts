@@ -70,7 +70,7 @@ describe("usage loop history", () => {
 
   /**
    * The usage loop of `id` waiting for its next reading in an execution other than `previous`:
-   * Running (not ContinuedAsNew between two executions), in phase "approved", custom status Approved.
+   * Running (not ContinuedAsNew between two executions), in the usage loop (baseline recorded), custom status Approved.
    */
   async function waitingAfter(id: string, previous: string | undefined): Promise<string> {
     let executionId = "";
@@ -80,7 +80,7 @@ describe("usage loop history", () => {
       return (
         row?.runtimeStatus === "Running" &&
         row.executionId !== previous &&
-        (JSON.parse(row.input ?? "{}") as { phase?: string }).phase === "approved" &&
+        (JSON.parse(row.input ?? "{}") as { baselineRecorded?: boolean }).baselineRecorded === true &&
         (JSON.parse(row.customStatus ?? "{}") as { status?: string }).status === "Approved"
       );
     });

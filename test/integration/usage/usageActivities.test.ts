@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { createRecordBaseline } from "../../../functions/activities/recordBaseline";
 import {
   createRecordMilestones,
-  milestoneEventId,
   type RecordMilestonesInput,
 } from "../../../functions/activities/recordMilestones";
 import { createUsagePollTenantHandler } from "../../../functions/queues/usagePoll";
 import { createUsagePollTimerHandler } from "../../../functions/timers/usagePoll";
+import { milestoneEventId } from "../../../src/app/milestones";
 import type { Association } from "../../../src/domain/association";
 import { NonRetriableError, TransientDependencyError } from "../../../src/domain/errors";
 import { lifecycleEvents, type UsageReading } from "../../../src/domain/lifecycle";

@@ -222,7 +222,15 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
 
     const incentives = await app.call(partner.apiKey, "GET", `/api/v1/incentives?associationId=${id}`);
     const earned = (await incentives.json()) as {
-      items: { workload: string; milestoneKey: string; amount: number }[];
+      items: {
+        workload: string;
+        milestoneKey: string;
+        amount: number;
+        earnedAt: string;
+        payableOn: string;
+        claimName?: string;
+        customerDomain?: string;
+      }[];
       totals: {
         byWorkload: { workload: string; currency: string; count: number; amount: number }[];
         byMonth: { month: string; amount: number }[];
@@ -234,6 +242,52 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
       { workload: "teams", currency: "USD", count: 2, units: 2, amount: 12000 },
     ]);
     expect(earned.totals.byMonth.reduce((sum, m) => sum + m.amount, 0)).toBe(14000);
+    // Each row names the claim and the customer's domain.
+    for (const item of earned.items)
+      expect(item).toMatchObject({
+        claimName: "Contoso modern work",
+        customerDomain: "contoso.onmicrosoft.com",
+      });
+
+    // By the month a milestone was earned, and by the month it is payable (`period` is its alias).
+    const keysOf = (items: { workload: string; milestoneKey: string }[]) =>
+      items.map((e) => `${e.workload}:${e.milestoneKey}`).sort();
+    const filtered = async (query: string) => {
+      const response = await app.call(
+        partner.apiKey,
+        "GET",
+        `/api/v1/incentives?associationId=${id}&${query}`,
+      );
+      expect(response.status).toBe(200);
+      return keysOf(((await response.json()) as typeof earned).items);
+    };
+    const earnedIn = earned.items[0]?.earnedAt.slice(0, 7) ?? "";
+    const payableIn = earned.items[0]?.payableOn.slice(0, 7) ?? "";
+    const monthBefore = (month: string) => {
+      const [year, m] = month.split("-").map(Number) as [number, number];
+      return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, "0")}`;
+    };
+    const earnedThen = keysOf(earned.items.filter((e) => e.earnedAt.startsWith(earnedIn)));
+    const payableThen = keysOf(earned.items.filter((e) => e.payableOn.startsWith(payableIn)));
+    expect(earnedIn).not.toBe(payableIn); // payable the month after the report: the two filters differ
+    expect(await filtered(`earnedIn=${earnedIn}`)).toEqual(earnedThen);
+    expect(await filtered(`earnedIn=${payableIn}`)).toEqual([]);
+    expect(await filtered(`earnedIn=${monthBefore(earnedIn)}`)).toEqual([]);
+    expect(await filtered(`payableIn=${payableIn}`)).toEqual(payableThen);
+    expect(await filtered(`period=${payableIn}`)).toEqual(payableThen);
+    expect(await filtered(`period=${payableIn}&payableIn=${payableIn}`)).toEqual(payableThen);
+    expect(await filtered(`earnedIn=${earnedIn}&payableIn=${payableIn}`)).toEqual(
+      keysOf(
+        earned.items.filter((e) => e.earnedAt.startsWith(earnedIn) && e.payableOn.startsWith(payableIn)),
+      ),
+    );
+    const conflicting = await app.call(
+      partner.apiKey,
+      "GET",
+      `/api/v1/incentives?period=${payableIn}&payableIn=${earnedIn}`,
+    );
+    expect(conflicting.status).toBe(400);
+    expect(await conflicting.json()).toMatchObject({ errors: [{ path: "period" }] });
 
     const incentivesCsv = await app.call(
       partner.apiKey,
@@ -246,9 +300,11 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
     );
     const rows = (await incentivesCsv.text()).trimEnd().split("\r\n");
     expect(rows[0]).toBe(
-      "associationId,customerTenantId,workload,milestoneKey,programId,programVersion,units,amount,currency,reportRefreshDate,earnedAt,payableOn",
+      "associationId,claimName,customerTenantId,customerDomain,workload,milestoneKey,programId,programVersion,units,amount,currency,reportRefreshDate,earnedAt,payableOn",
     );
-    expect(rows.filter((r) => r.startsWith(id))).toHaveLength(2);
+    expect(
+      rows.filter((r) => r.startsWith(`${id},Contoso modern work,${tenant},contoso.onmicrosoft.com,`)),
+    ).toHaveLength(2);
 
     // Another partner sees none of it.
     const rival = await app.partner("Contoso Partners");
@@ -259,9 +315,12 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
     expect(theirs.items).toEqual([]);
   });
 
-  it("answers a bad incentives query with a problem naming the field", async () => {
-    const response = await app.call(partner.apiKey, "GET", "/api/v1/incentives?period=2026-13");
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ errors: [{ path: "period" }] });
-  });
+  it.each(["period", "earnedIn", "payableIn"])(
+    "answers a bad incentives query with a problem naming the field: %s",
+    async (field) => {
+      const response = await app.call(partner.apiKey, "GET", `/api/v1/incentives?${field}=2026-13`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ errors: [{ path: field }] });
+    },
+  );
 });

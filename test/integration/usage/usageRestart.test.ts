@@ -131,7 +131,7 @@ describe("usage loop across kill -9 and restart", () => {
       return (
         row?.runtimeStatus === "Running" &&
         row.executionId !== previous &&
-        (JSON.parse(row.input ?? "{}") as { phase?: string }).phase === "approved" &&
+        (JSON.parse(row.input ?? "{}") as { baselineRecorded?: boolean }).baselineRecorded === true &&
         (JSON.parse(row.customStatus ?? "{}") as { status?: string }).status === "Approved"
       );
     });

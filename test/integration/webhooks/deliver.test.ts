@@ -1,14 +1,19 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPartnerWebhooksHandler } from "../../../functions/queues/partnerWebhooks";
+import {
+  createPartnerWebhooksHandler,
+  type PartnerWebhooksPorts,
+} from "../../../functions/queues/partnerWebhooks";
 import { NonRetriableError, TransientDependencyError } from "../../../src/domain/errors";
-import { deliverWebhook } from "../../../src/integrations/webhooks/deliver";
+import { deliverWebhook, type WebhookDelivery } from "../../../src/integrations/webhooks/deliver";
+import { registrationRefusal, type ResolveHost } from "../../../src/integrations/webhooks/destinationGuard";
 import { verifyWebhookSignature } from "../../../src/integrations/webhooks/signature";
 import type { WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../../src/store/store";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
 import { testStore } from "../../support/storage";
+import { startLoopbackTrap, type LoopbackTrap } from "./loopbackTrap";
 
 const now = new Date("2026-11-02T09:00:00.000Z");
 
@@ -31,6 +36,9 @@ function freshReceiver(): FakeWebhookReceiver {
 
 const newSecret = () => randomBytes(32).toString("base64url");
 
+/** The receivers here listen on 127.0.0.1: allow-listed, as WEBHOOK_ALLOWED_HOSTS does in tests. */
+const allowedHosts = ["127.0.0.1"];
+
 describe("deliverWebhook", () => {
   it("POSTs the body as JSON with a verifiable signature, the event ID and its user agent", async () => {
     const hooks = freshReceiver();
@@ -43,6 +51,7 @@ describe("deliverWebhook", () => {
       body,
       eventId: "evt-1",
       now,
+      allowedHosts,
     });
 
     expect(result).toEqual({ ok: true, status: 200 });
@@ -72,6 +81,7 @@ describe("deliverWebhook", () => {
         body: "{}",
         eventId: "e",
         now,
+        allowedHosts,
       });
       expect(result).toEqual({ ok: false, status });
       expect(hooks.requests).toHaveLength(1);
@@ -87,6 +97,7 @@ describe("deliverWebhook", () => {
       body: "{}",
       eventId: "e",
       now,
+      allowedHosts,
       timeoutMs: 200,
     });
     expect(slow).toEqual({ ok: false, status: undefined, error: "no answer within 200 ms" });
@@ -99,9 +110,93 @@ describe("deliverWebhook", () => {
       body: "{}",
       eventId: "e",
       now,
+      allowedHosts,
     });
     expect(refused).toMatchObject({ ok: false, status: undefined });
     expect(refused.error).toMatch(/ECONNREFUSED/);
+  });
+});
+
+/** A resolver answering from a list of answers, one per call (the last one repeats): no DNS. */
+function scriptedDns(...answers: string[][]): ResolveHost {
+  let call = 0;
+  return () => {
+    const addresses = answers[Math.min(call++, answers.length - 1)] ?? [];
+    return Promise.resolve(addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })));
+  };
+}
+
+describe("deliverWebhook destinations (server-side request forgery)", () => {
+  let trap: LoopbackTrap;
+  let trap2: LoopbackTrap;
+
+  beforeAll(async () => {
+    trap = await startLoopbackTrap("127.0.0.1");
+    trap2 = await startLoopbackTrap("127.0.0.2");
+  });
+
+  afterAll(async () => {
+    await trap?.close();
+    await trap2?.close();
+  });
+
+  const attempt = (url: string, allowed: string[], resolve?: ResolveHost) =>
+    deliverWebhook({
+      url,
+      secret: newSecret(),
+      body: "{}",
+      eventId: "e",
+      now,
+      allowedHosts: allowed,
+      ...(resolve ? { resolve } : {}),
+    });
+
+  it("refuses, without connecting, a URL that is not allowed (any more)", async () => {
+    const cases: [string, string[], string][] = [
+      [`http://127.0.0.1:${trap.port}/hooks`, [], "must use https"],
+      [`https://127.0.0.1:${trap.port}/hooks`, [], "must not point at a loopback address (127.0.0.1)"],
+      [`https://2130706433:${trap.port}/hooks`, [], "must not point at a loopback address (127.0.0.1)"],
+      [`https://[::ffff:127.0.0.1]:${trap.port}/hooks`, ["127.0.0.1"], "loopback address (::ffff:7f00:1)"],
+      [`https://localhost.:${trap.port}/hooks`, ["127.0.0.1"], "loopback address (localhost)"],
+      [`http://127.0.0.2:${trap2.port}/hooks`, ["127.0.0.1"], "must use https"],
+      [`https://127.0.0.2:${trap2.port}/hooks`, ["127.0.0.1"], "loopback address (127.0.0.2)"],
+    ];
+    for (const [url, allowed, reason] of cases)
+      expect(await attempt(url, allowed), url).toEqual({
+        ok: false,
+        status: undefined,
+        refused: expect.stringContaining(reason) as string,
+      });
+    expect([trap.connections, trap2.connections]).toEqual([0, 0]);
+  });
+
+  it("checks the addresses it connects to: a name that resolved to a public address at registration and to loopback now is refused", async () => {
+    const url = `https://hooks.rebind.example:${trap.port}/hooks`;
+    const rebinding = scriptedDns(["20.50.1.1"], ["127.0.0.1"]);
+    expect(await registrationRefusal(url, [], rebinding)).toBeUndefined();
+
+    expect(await attempt(url, [], rebinding)).toEqual({
+      ok: false,
+      status: undefined,
+      refused: "hooks.rebind.example resolves to a loopback address (127.0.0.1)",
+    });
+    // One private answer among public ones is enough: the socket could pick any of them.
+    expect(await attempt(url, [], scriptedDns(["20.50.1.1", "::1"]))).toMatchObject({
+      refused: "hooks.rebind.example resolves to a loopback address (::1)",
+    });
+    expect(trap.connections).toBe(0);
+  });
+
+  it("connects where its resolver says, host header and all: an allow-listed name reaches its internal receiver", async () => {
+    const hooks = freshReceiver();
+    const port = new URL(hooks.url).port;
+    const result = await attempt(
+      `http://hooks.partner.test:${port}/hooks`,
+      ["hooks.partner.test"],
+      scriptedDns(["127.0.0.1"]),
+    );
+    expect(result).toEqual({ ok: true, status: 200 });
+    expect(hooks.requests.map((r) => r.headers.host)).toEqual([`hooks.partner.test:${port}`]);
   });
 });
 
@@ -143,8 +238,8 @@ describe("partnerWebhooks queue handler", () => {
     return { invocation, lines };
   }
 
-  const handlerWith = (overrides: { fetch?: typeof fetch } = {}) =>
-    createPartnerWebhooksHandler(() => ({ store, clock: () => now, ...overrides }));
+  const handlerWith = (overrides: Partial<PartnerWebhooksPorts> = {}) =>
+    createPartnerWebhooksHandler(() => ({ store, clock: () => now, allowedHosts, ...overrides }));
 
   it("retries (throws) while the receiver fails, then delivers the same event ID, signed each time", async () => {
     const hooks = freshReceiver();
@@ -215,14 +310,42 @@ describe("partnerWebhooks queue handler", () => {
     hooks.fail(1, 410);
     const partner = await partnerWithWebhook(hooks.url);
     const newUrl = "https://hooks.fabrikam-partner.example/v2";
-    const reRegistering: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+    const reRegistering = async (delivery: WebhookDelivery) => {
+      const result = await deliverWebhook(delivery);
       await store.partners.update(partner.id, (p) => ({ ...p, webhookUrl: newUrl }));
-      return response;
+      return result;
     };
 
-    await handlerWith({ fetch: reRegistering })(eventFor(partner.id), context().invocation);
+    await handlerWith({ deliver: reRegistering })(eventFor(partner.id), context().invocation);
     expect((await store.partners.get(partner.id)).webhookUrl).toBe(newUrl);
+  });
+
+  it("completes, keeping the webhook, without connecting or retrying, when the destination is refused", async () => {
+    const trap = await startLoopbackTrap("127.0.0.1");
+    try {
+      const stale = await partnerWithWebhook(`http://127.0.0.1:${trap.port}/hooks?token=abc`);
+      const { invocation, lines } = context();
+      await handlerWith({ allowedHosts: [] })(eventFor(stale.id), invocation);
+      expect(lines.join("\n")).toContain(
+        `http://127.0.0.1:${trap.port} is not an allowed webhook destination`,
+      );
+      expect(lines.join("\n")).not.toMatch(/\/hooks|token/);
+      expect((await store.partners.get(stale.id)).webhookUrl).toBe(
+        `http://127.0.0.1:${trap.port}/hooks?token=abc`,
+      );
+
+      const rebound = await partnerWithWebhook(`https://hooks.rebind.example:${trap.port}/hooks`);
+      const toLoopback = (delivery: WebhookDelivery) =>
+        deliverWebhook({ ...delivery, resolve: scriptedDns(["127.0.0.1"]) });
+      await handlerWith({ allowedHosts: [], deliver: toLoopback })(
+        eventFor(rebound.id),
+        context().invocation,
+      );
+
+      expect(trap.connections).toBe(0);
+    } finally {
+      await trap.close();
+    }
   });
 
   it("completes without sending for a partner without a webhook, or one that no longer exists", async () => {

@@ -10,14 +10,19 @@ describe("loadSettings", () => {
       storage: { kind: "connection-string", connectionString: storage },
       tablePrefix: undefined,
       poeMaxAgeMonths: 12,
-      disputeWindowDays: 30,
       incentiveProgramId: "fy20-osu-milestones",
-      lifecycle: { poeDeadlineMs: 30 * 86_400_000, refusalWindowMs: 14 * 86_400_000 },
+      lifecycle: {
+        poeDeadlineMs: 30 * 86_400_000,
+        refusalWindowMs: 14 * 86_400_000,
+        partnerActionWindowMs: 7 * 86_400_000,
+        disputeWindowMs: 30 * 86_400_000,
+      },
       consent: { signingKey: undefined, linkTtlMs: 60 * 86_400_000 },
       adminApiKey: undefined,
       publicBaseUrl: "http://127.0.0.1:7071",
       email: { from: "no-reply@partner-of-record.local", replyTo: undefined, transport: "outbox" },
       queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks", usagePoll: "usage-poll" },
+      webhookAllowedHosts: [],
       usage: {
         provider: "simulated",
         pollSchedule: "0 0 6 * * *",
@@ -37,13 +42,11 @@ describe("loadSettings", () => {
     const settings = loadSettings({
       AzureWebJobsStorage: storage,
       POE_MAX_AGE_MONTHS: "6",
-      DISPUTE_WINDOW_DAYS: "10",
       INCENTIVE_PROGRAM: "high-water-mark",
       TABLE_PREFIX: "demo",
     });
     expect(settings).toMatchObject({
       poeMaxAgeMonths: 6,
-      disputeWindowDays: 10,
       incentiveProgramId: "high-water-mark",
     });
   });
@@ -61,8 +64,15 @@ describe("loadSettings", () => {
       AzureWebJobsStorage: storage,
       LIFECYCLE_POE_DEADLINE: "PT5S",
       LIFECYCLE_REFUSAL_WINDOW: "PT2.5S",
+      LIFECYCLE_PARTNER_ACTION_WINDOW: "PT3S",
+      LIFECYCLE_DISPUTE_WINDOW: "PT4S",
     });
-    expect(settings.lifecycle).toEqual({ poeDeadlineMs: 5_000, refusalWindowMs: 2_500 });
+    expect(settings.lifecycle).toEqual({
+      poeDeadlineMs: 5_000,
+      refusalWindowMs: 2_500,
+      partnerActionWindowMs: 3_000,
+      disputeWindowMs: 4_000,
+    });
   });
 
   it("refuses month-based durations and incomplete SMTP settings", () => {
@@ -83,6 +93,31 @@ describe("loadSettings", () => {
         "POE_MAX_AGE_MONTHS",
         "TABLE_PREFIX",
       ]);
+    }
+  });
+});
+
+describe("loadSettings: WEBHOOK_ALLOWED_HOSTS", () => {
+  it("reads host names and IP addresses, case-insensitively, in the form webhook URLs are compared", () => {
+    const settings = loadSettings({
+      AzureWebJobsStorage: storage,
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1, Hooks.Corp.Internal,[::1],",
+    });
+    expect(settings.webhookAllowedHosts).toEqual(["127.0.0.1", "hooks.corp.internal", "::1"]);
+  });
+
+  it("refuses an entry that is not a bare host, naming the variable and the entry", () => {
+    try {
+      loadSettings({
+        AzureWebJobsStorage: storage,
+        WEBHOOK_ALLOWED_HOSTS: "127.0.0.1,https://hooks.example",
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      const issues = (err as ValidationError).issues;
+      expect(issues.map((i) => i.path)).toEqual(["WEBHOOK_ALLOWED_HOSTS"]);
+      expect(issues[0]?.message).toContain('"https://hooks.example"');
     }
   });
 });

@@ -8,6 +8,7 @@ import {
   poeSubmission,
 } from "../../../src/domain/schemas/poeSubmission";
 import type { PoeSubmission } from "../../../src/domain/schemas/poeSubmission";
+import { docxEntries, zipOf } from "./zipFixture";
 
 const tenantId = "8f0c2b7e-4d1a-4c3b-9e5f-1a2b3c4d5e6f";
 const otherTenantId = "11111111-2222-4333-8444-555555555555";
@@ -65,6 +66,18 @@ describe("checkPoe", () => {
     ["no document name", without(valid, "documentName"), "no-document", "documentName"],
     ["an empty document", { ...valid, documentBase64: "" }, "no-document", "documentBase64"],
     ["no document", without(valid, "documentBase64"), "no-document", "documentBase64"],
+    [
+      "a program for a document",
+      { ...valid, documentBase64: Buffer.from("MZ\x90\x00 program").toString("base64") },
+      "unsupported-document-type",
+      "documentBase64",
+    ],
+    [
+      "a name with an unsupported extension",
+      { ...valid, documentName: "sow.exe" },
+      "unsupported-document-type",
+      "documentName",
+    ],
     ["a blank signer name", { ...valid, customerSignerName: "   " }, "no-signature", "customerSignerName"],
     ["no signer email", without(valid, "customerSignerEmail"), "no-signature", "customerSignerEmail"],
     ["no signed date", without(valid, "signedDate"), "missing-signed-date", "signedDate"],
@@ -180,6 +193,72 @@ describe("checkPoe", () => {
 
   it("is deterministic", () => {
     expect(checkPoe({}, claim, options)).toEqual(checkPoe({}, claim, options));
+  });
+});
+
+describe("checkPoe: the signed document's type", () => {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  const pdf = base64(Buffer.from("%PDF-1.4\n"));
+  const png = base64(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+  const jpeg = base64(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]));
+  const docx = base64(zipOf(docxEntries));
+  const check = (documentName: string, documentBase64: string) =>
+    checkPoe({ ...valid, documentName, documentBase64 }, claim, options).map((p) => [p.code, p.field]);
+
+  it.each([
+    ["sow.pdf", pdf],
+    ["SOW.PDF", pdf],
+    ["sow.docx", docx],
+    ["scan.png", png],
+    ["scan.jpg", jpeg],
+    ["scan.jpeg", jpeg],
+  ])("accepts %s with matching content", (name, content) => {
+    expect(check(name, content)).toEqual([]);
+  });
+
+  it.each([
+    ["a Windows program named .pdf", "sow.pdf", base64(Buffer.from("MZ\x90\x00\x03", "latin1"))],
+    ["random bytes named .png", "scan.png", "3q2+78r+ur7v3q2+"],
+    ["a plain text file named .pdf", "sow.pdf", base64(Buffer.from("signed, honest"))],
+    ["a ZIP that is no Word document named .docx", "sow.docx", base64(zipOf(["notes.txt"]))],
+    ["a PDF named .png", "scan.png", pdf],
+    ["a PNG named .pdf", "sow.pdf", png],
+    ["a Word document named .pdf", "sow.pdf", docx],
+  ])("refuses %s at documentBase64", (_case, name, content) => {
+    expect(check(name, content)).toEqual([["unsupported-document-type", "documentBase64"]]);
+  });
+
+  it.each(["setup.exe", "sow.doc", "sow", "constructor", "x.__proto__", "x.toString"])(
+    "refuses the name %s at documentName",
+    (name) => {
+      expect(check(name, pdf)).toEqual([["unsupported-document-type", "documentName"]]);
+    },
+  );
+
+  it("names both fields when neither the name nor the content is a supported document", () => {
+    expect(check("setup.exe", base64(Buffer.from("MZ\x90\x00", "latin1")))).toEqual([
+      ["unsupported-document-type", "documentName"],
+      ["unsupported-document-type", "documentBase64"],
+    ]);
+  });
+
+  it("says which types are accepted, and what the content was when it was one", () => {
+    const [byName] = checkPoe({ ...valid, documentName: "sow.exe" }, claim, options);
+    expect(byName?.message).toMatch(/\.pdf.*\.docx.*\.png.*\.jpg/);
+    const [byContent] = checkPoe({ ...valid, documentName: "scan.png", documentBase64: pdf }, claim, options);
+    expect(byContent?.message).toContain("PDF");
+  });
+
+  it("still checks the content when the name is missing, and the name when the content is", () => {
+    const exe = base64(Buffer.from("MZ\x90\x00", "latin1"));
+    expect(check("", exe)).toEqual([
+      ["no-document", "documentName"],
+      ["unsupported-document-type", "documentBase64"],
+    ]);
+    expect(check("setup.exe", "")).toEqual([
+      ["unsupported-document-type", "documentName"],
+      ["no-document", "documentBase64"],
+    ]);
   });
 });
 

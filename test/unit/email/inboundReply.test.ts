@@ -79,6 +79,8 @@ describe("parseInboundReply", () => {
     ["another first word", "Thanks, all good"],
     ["a command later on", "Hello, I want to REFUSE"],
     ["a near miss", "REFUSED"],
+    ["an Object.prototype member", "Constructor of our agreement"],
+    ["another one", "toString"],
     ["an empty reply", ""],
     ["a command only in the quote", `${quoted(`https://por.example.com/api/consent/${token}`)}\n> REFUSE`],
   ])("ignores %s", (_case, text) => {

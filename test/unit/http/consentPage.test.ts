@@ -1,16 +1,15 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { customerActionFor, resolveCustomerAction } from "../../../src/domain/customerActions";
 import type { AssociationStatus } from "../../../src/domain/status";
 import {
   claimView,
   consentActionInput,
   consentPageHeaders,
-  customerActionFor,
   errorPage,
   escapeHtml,
   renderClaimPage,
   renderResultPage,
-  resolveCustomerAction,
 } from "../../../src/http/consentPage";
 import { cporRequest, draftAssociation } from "../../support/builders";
 

@@ -1,0 +1,106 @@
+import type { Association } from "../domain/association";
+import { ConflictError, ValidationError } from "../domain/errors";
+import { associationKindOf, type CreateAssociationInput } from "../domain/schemas/createAssociation";
+import { claimUnitsOf } from "../domain/units";
+import type { Claim } from "../store/claims";
+import { startLifecycle, type Workflows } from "./lifecycle";
+import type { AppPorts } from "./ports";
+
+/** A claim row whose association never got written is released after this long (a dead create). */
+const strandedClaimMs = 60_000;
+
+/**
+ * Creates an association as Draft, resumably: `id` is derived from the partner and the request's
+ * Idempotency-Key, so a retry after any failure (claim done, row not written; row written, workflow
+ * not started; any write whose answer was lost) finds what the first attempt wrote and finishes it:
+ * 1. claims the units, all or nothing (a unit held by another partner is a 409 naming the unit);
+ * 2. writes the association, or keeps the one a lost-answer write already stored;
+ * 3. appends the `created` timeline entry (idempotent by ID);
+ * 4. starts the lifecycle workflow for claim kinds, unless it was started before.
+ */
+export async function createAssociation(
+  ports: AppPorts,
+  workflows: Workflows,
+  input: { partnerId: string; id: string; request: CreateAssociationInput },
+): Promise<Association> {
+  const { store, clock } = ports;
+  const { partnerId, id, request } = input;
+  const partner = await store.partners.get(partnerId);
+  if (!partner.partnerLocationIds.includes(request.partnerLocationId))
+    throw new ValidationError([
+      { path: "partnerLocationId", message: "is not one of your partner location IDs" },
+    ]);
+  const now = clock().toISOString();
+  let association = (await store.associations.find(partnerId, id))?.value;
+  if (!association) {
+    const units = claimUnitsOf(request);
+    await claimUnits(ports, request.customerTenantId, units, {
+      partnerId,
+      associationId: id,
+      claimedAt: now,
+    });
+    association = await writeOnce(ports, {
+      id,
+      partnerId,
+      kind: associationKindOf(request),
+      status: "Draft",
+      customerTenantId: request.customerTenantId,
+      units,
+      request,
+      createdAt: now,
+      updatedAt: now,
+      statusChangedAt: now,
+    });
+  }
+  await store.auditEvents.append({
+    associationId: id,
+    partnerId,
+    eventId: `created-${id}`,
+    at: association.createdAt,
+    kind: "created",
+    actor: "partner",
+    reason: request.claimName ? `claim "${request.claimName}" created` : "claim created",
+    to: "Draft",
+    data: { units: association.units },
+  });
+  await startLifecycle(ports, workflows, association);
+  return association;
+}
+
+/** Inserts the association; an insert that "already exists" is our own earlier write (the ID is ours). */
+async function writeOnce(ports: AppPorts, association: Association): Promise<Association> {
+  try {
+    await ports.store.associations.create(association);
+    return association;
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    return (await ports.store.associations.get(association.partnerId, association.id)).value;
+  }
+}
+
+/**
+ * Claims the units; a unit held by a claim whose association was never written (a create that died
+ * between its two steps, and whose client never retried) is released once it is older than
+ * `strandedClaimMs`, and the claim is tried again.
+ */
+async function claimUnits(
+  ports: AppPorts,
+  customerTenantId: string,
+  units: readonly string[],
+  holder: Omit<Claim, "customerTenantId" | "unit">,
+): Promise<void> {
+  try {
+    await ports.store.claims.claim(customerTenantId, units, holder);
+  } catch (err) {
+    if (!(err instanceof ConflictError) || !err.unit) throw err;
+    const held = await ports.store.claims.holder(customerTenantId, err.unit);
+    if (!held || !(await isStranded(ports, held))) throw err;
+    await ports.store.claims.release(customerTenantId, [held.unit], held.associationId);
+    await ports.store.claims.claim(customerTenantId, units, holder);
+  }
+}
+
+async function isStranded(ports: AppPorts, claim: Claim): Promise<boolean> {
+  if (ports.clock().getTime() - Date.parse(claim.claimedAt) < strandedClaimMs) return false;
+  return (await ports.store.associations.find(claim.partnerId, claim.associationId)) === undefined;
+}

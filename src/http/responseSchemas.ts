@@ -1,0 +1,255 @@
+import { z } from "zod";
+import { association } from "../domain/association";
+import { associationKind } from "../domain/associationTypes";
+import { auditEvent } from "../domain/auditEvent";
+import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
+import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
+import { outboxMessage } from "../domain/outboxMessage";
+import { partner } from "../domain/partner";
+import { partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
+import { reviewRecord } from "../domain/review";
+import { createAssociationInput, createCporInput } from "../domain/schemas/createAssociation";
+import { putWebhookInput } from "../domain/schemas/webhook";
+import { associationStatus } from "../domain/status";
+import { usageSnapshot } from "../domain/usageSnapshot";
+import { workloadId } from "../domain/workloads";
+
+/**
+ * The bodies `/api/v1` answers, as zod schemas: the OpenAPI document's response schemas are
+ * generated from them, and tests parse the handlers' real answers with them, so neither can drift
+ * from the code. Objects are strict: a field a handler adds without adding it here fails those
+ * tests. Fields reuse the domain's schemas, so a rule has one wording.
+ */
+
+/** One page of a list; pass `continuationToken` back for the next page. Absent = the last page. */
+const page = <T extends z.ZodType>(item: T) =>
+  z
+    .object({
+      items: z.array(item),
+      continuationToken: z
+        .string()
+        .optional()
+        .meta({ description: "Present when more items follow: send it back to get the next page." }),
+    })
+    .strict();
+
+/** What happens by itself next, and when (`claimGuidance` in src/domain/partnerCenter.ts). */
+export const deadlineView = z
+  .object({
+    at: z.iso.datetime().meta({ description: "When it happens, unless something else happens first." }),
+    what: z.string().meta({ description: "What happens then." }),
+    to: associationStatus.meta({ description: "The status it moves the association to." }),
+  })
+  .strict() satisfies z.ZodType<Deadline>;
+
+/** One entry of an association's timeline (its audit trail); `data` only on status changes. */
+export const timelineEntryView = auditEvent.pick({
+  at: true,
+  kind: true,
+  actor: true,
+  reason: true,
+  from: true,
+  to: true,
+  data: true,
+});
+
+const requestTypes = createAssociationInput.options.map((o) => o.shape.type.value);
+const partnerCenterStatuses = [...new Set(Object.values(partnerCenterStatusLabels))];
+
+/**
+ * An association as `associationView` (src/http/associationView.ts) shows it: the request's fields
+ * under their own names (each only when the request type has it), where the claim stands in
+ * Partner Center's terms, and the timeline on `GET /associations/{id}` only.
+ */
+export const associationViewResponse = z
+  .object({
+    id: association.shape.id,
+    type: z.enum(requestTypes).meta({ description: "The request type the association was created with." }),
+    kind: associationKind,
+    status: associationStatus,
+    partnerCenterStatus: z
+      .enum(partnerCenterStatuses)
+      .meta({ description: "The label Partner Center shows for the claim." }),
+    deadline: deadlineView
+      .nullable()
+      .meta({ description: "The next move time makes, or null when none is pending." }),
+    nextAction: z.string().meta({ description: "What the partner should do now, in a sentence." }),
+    customerTenantId: association.shape.customerTenantId,
+    partnerLocationId: createCporInput.shape.partnerLocationId,
+    customerDomain: createCporInput.shape.customerDomain.optional(),
+    engagement: createCporInput.shape.engagement.optional(),
+    workloads: createCporInput.shape.workloads,
+    subscriptionId: createCporInput.shape.subscriptionId,
+    servicesInScope: createCporInput.shape.servicesInScope.optional(),
+    customerContact: createCporInput.shape.customerContact.optional(),
+    partnerContact: createCporInput.shape.partnerContact.optional(),
+    claimName: createCporInput.shape.claimName,
+    units: association.shape.units.meta({
+      description: "Claim units held while the association is live; empty for multi-partner kinds.",
+    }),
+    review: reviewRecord
+      .optional()
+      .meta({ description: "The latest Partner Center review outcome recorded." }),
+    disputedAt: association.shape.disputedAt,
+    createdAt: association.shape.createdAt,
+    updatedAt: association.shape.updatedAt,
+    statusChangedAt: association.shape.statusChangedAt,
+    timeline: z
+      .array(timelineEntryView)
+      .optional()
+      .meta({ description: "Every recorded fact, oldest first; only on GET /associations/{id}." }),
+  })
+  .strict();
+
+export const associationPage = page(associationViewResponse);
+
+/** One reading of a claimed workload from the approval date on. */
+export const usagePoint = usageSnapshot
+  .pick({ reportRefreshDate: true, workload: true, paidSeats: true, activeUsers: true })
+  .extend({
+    activeShare: z.number().min(0).max(1).meta({ description: "Active users ÷ paid seats, capped at 1." }),
+  });
+
+/** Where one paid threshold stands. */
+export const milestoneProgress = z
+  .object({
+    workload: workloadId,
+    milestoneKey: z
+      .string()
+      .meta({ description: "`active-15`, `active-40`, or `hwm` for the high-water-mark program." }),
+    threshold: z.number().min(0).max(1).meta({ description: "The active share the threshold needs." }),
+    activeShare: z.number().min(0).max(1).meta({ description: "The latest reading's active share." }),
+    fraction: z.number().min(0).max(1).meta({ description: "activeShare ÷ threshold, capped at 1." }),
+    reached: z.boolean().meta({ description: "Recorded in the incentive ledger." }),
+    flagged: z.boolean().meta({ description: "Listed in milestoneFlags: it cannot pay." }),
+  })
+  .strict();
+
+/** `GET /associations/{id}/usage` as JSON. */
+export const associationUsageResponse = z
+  .object({
+    associationId: association.shape.id,
+    status: associationStatus,
+    customerTenantId: association.shape.customerTenantId,
+    program: z
+      .object({
+        id: milestoneProgram.shape.id,
+        version: milestoneProgram.shape.version,
+        kind: z.union([milestoneProgram.shape.kind, highWaterMarkProgram.shape.kind]),
+        currency: milestoneProgram.shape.currency,
+      })
+      .strict()
+      .meta({ description: "The incentive program the association is measured against." }),
+    baseline: association.shape.baseline
+      .unwrap()
+      .nullable()
+      .meta({ description: "Usage at approval, per claimed workload; null before approval." }),
+    series: z.array(usagePoint).meta({ description: "By refresh date, then claimed-workload order." }),
+    progress: z.array(milestoneProgress),
+    milestoneFlags: association.shape.milestoneFlags
+      .unwrap()
+      .meta({ description: "Thresholds that cannot pay, and why." }),
+  })
+  .strict();
+
+/** Count, units and amount of matching ledger entries in one currency. */
+const sums = {
+  currency: incentiveLedgerEntry.shape.currency,
+  count: z.number().int().nonnegative(),
+  units: z.number().nonnegative(),
+  amount: z.number().nonnegative().meta({ description: "Rounded to 2 decimals." }),
+};
+
+/** `GET /incentives` as JSON. */
+export const incentivesResponse = z
+  .object({
+    items: z.array(incentiveLedgerEntry.omit({ partnerId: true })),
+    totals: z
+      .object({
+        byWorkload: z.array(z.object({ workload: workloadId, ...sums }).strict()),
+        byMonth: z.array(
+          z
+            .object({
+              month: z
+                .string()
+                .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+                .meta({ description: "The payable month, YYYY-MM." }),
+              ...sums,
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .meta({ description: "Sorted by key, then currency." }),
+  })
+  .strict();
+
+/** `GET /outbox`: the emails sent (or being sent) for the partner's associations. */
+export const outboxPage = page(outboxMessage);
+
+/** `PUT /webhook`: the signing secret is shown in this answer only. */
+export const webhookRegistrationResponse = z
+  .object({
+    url: putWebhookInput.shape.url,
+    secret: partner.shape.webhookSecret.unwrap().meta({
+      description:
+        "The signing key (base64url text, used as it is, not decoded). Shown once: a PUT replaces it.",
+    }),
+  })
+  .strict();
+
+/** `GET /webhook`: never the secret. */
+export const webhookResponse = z.object({ url: putWebhookInput.shape.url }).strict();
+
+/** `POST /admin/partners`: the API key is shown in this answer only (only its hash is kept). */
+export const partnerCreatedResponse = z
+  .object({
+    partnerId: partner.shape.id,
+    apiKey: z.string().min(1).meta({ description: "Send as `Authorization: ApiKey <apiKey>`." }),
+  })
+  .strict();
+
+/** `GET /api/health` (200 and 503 alike). */
+export const healthResponse = z
+  .object({
+    status: z.enum(["ok", "unavailable"]),
+    checks: z.object({ storage: z.enum(["ok", "unreachable"]) }).strict(),
+  })
+  .strict();
+
+/**
+ * An RFC 9457 problem (`application/problem+json`, src/http/problem.ts). Extension members other
+ * than those named here may appear.
+ */
+export const problemResponse = z.looseObject({
+  type: z.string().meta({ description: "`about:blank`: the status and title say it all." }),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().optional().meta({ description: "What went wrong, naming the field or unit at fault." }),
+  errors: z
+    .array(
+      z
+        .object({
+          path: z.string().meta({
+            description:
+              "Dotted path into the body (`customerContact.email`, `workloads.2`), `header:<Name>` for a header, empty for the body as a whole.",
+          }),
+          message: z.string(),
+        })
+        .strict(),
+    )
+    .optional()
+    .meta({ description: "Every offending field at once (400, 415, 422)." }),
+  code: z
+    .string()
+    .optional()
+    .meta({ description: "On a 409: a stable machine-readable code (`conflict`, `illegal-transition`)." }),
+  unit: z
+    .string()
+    .optional()
+    .meta({ description: "On a 409 about a claim unit: the unit (`workload:teams`, `subscription:<id>`)." }),
+  existingAssociationId: z.string().optional().meta({
+    description:
+      "On a 409: the caller's own association that already holds the unit (never another partner's).",
+  }),
+});

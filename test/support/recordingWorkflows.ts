@@ -1,0 +1,44 @@
+import type { Workflows } from "../../src/app/lifecycle";
+import { TransientDependencyError } from "../../src/domain/errors";
+import type { LifecycleInput } from "../../src/domain/lifecycle";
+
+/**
+ * The Workflows port for handler tests that run without a host: records every event raised and
+ * every start, answers `state` as told, and fails the next `failures` calls the way the Durable
+ * adapter does (TransientDependencyError). The real engine is exercised through the local host in
+ * the API tests; this one lets a handler test see exactly what the workflow was told.
+ */
+export class RecordingWorkflows implements Workflows {
+  readonly raised: { associationId: string; eventName: string; payload: unknown }[] = [];
+  readonly started: LifecycleInput[] = [];
+
+  constructor(
+    public running: "running" | "finished" | undefined = "running",
+    public failures = 0,
+  ) {}
+
+  state(): Promise<"running" | "finished" | undefined> {
+    return this.fail() ?? Promise.resolve(this.running);
+  }
+
+  raise(associationId: string, eventName: string, payload: unknown): Promise<void> {
+    const failed = this.fail();
+    if (failed) return failed.then(() => undefined);
+    this.raised.push({ associationId, eventName, payload });
+    return Promise.resolve();
+  }
+
+  start(input: LifecycleInput): Promise<void> {
+    const failed = this.fail();
+    if (failed) return failed.then(() => undefined);
+    this.started.push(input);
+    this.running = "running";
+    return Promise.resolve();
+  }
+
+  private fail(): Promise<never> | undefined {
+    if (this.failures <= 0) return undefined;
+    this.failures--;
+    return Promise.reject(new TransientDependencyError("the task hub answered 503"));
+  }
+}
