@@ -1,5 +1,5 @@
 import type { Association, StatusChangeRecord } from "../domain/association";
-import type { AuditEvent } from "../domain/auditEvent";
+import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
 import type { AssociationStatus, Actor } from "../domain/status";
 import { holdsUnit, rejectionTarget, transition } from "../domain/statusMachine";
 import {
@@ -144,7 +144,7 @@ async function attempt(ports: StatusPorts, change: StatusChange): Promise<Status
 
 /** Timeline entry, webhook and unit release of an applied change; each is idempotent. */
 async function finishEffects(ports: StatusPorts, association: Association, record: StatusChangeRecord) {
-  await ports.store.auditEvents.append(auditEventOf(association, record));
+  await ports.store.auditEvents.append(statusChangedEvent(association, record));
   await ports.webhooks?.enqueue(webhookEventOf(association, record));
   await releaseIfFree(ports, association);
 }
@@ -162,21 +162,6 @@ async function finishIfUnrecorded(ports: StatusPorts, association: Association, 
 async function releaseIfFree(ports: StatusPorts, association: Association) {
   if (holdsUnit(association.status) || association.units.length === 0) return;
   await ports.store.claims.release(association.customerTenantId, association.units, association.id);
-}
-
-function auditEventOf(association: Association, record: StatusChangeRecord): AuditEvent {
-  return {
-    associationId: association.id,
-    partnerId: association.partnerId,
-    eventId: record.id,
-    at: record.at,
-    kind: "status-changed",
-    actor: record.actor,
-    reason: record.reason,
-    from: record.from,
-    to: record.to,
-    ...(record.data ? { data: record.data } : {}),
-  };
 }
 
 /** The change as read back from its timeline entry (entries of other kinds are not changes). */

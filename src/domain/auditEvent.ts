@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Association, StatusChangeRecord } from "./association";
 import { associationStatus, actor } from "./status";
 
 /**
@@ -33,3 +34,22 @@ export const auditEvent = z
   })
   .strict();
 export type AuditEvent = z.infer<typeof auditEvent>;
+
+/** The timeline entry of one applied status change (its eventId is the change's ID). */
+export function statusChangedEvent(
+  association: Pick<Association, "id" | "partnerId">,
+  change: StatusChangeRecord,
+): AuditEvent {
+  return {
+    associationId: association.id,
+    partnerId: association.partnerId,
+    eventId: change.id,
+    at: change.at,
+    kind: "status-changed",
+    actor: change.actor,
+    reason: change.reason,
+    from: change.from,
+    to: change.to,
+    ...(change.data ? { data: change.data } : {}),
+  };
+}

@@ -1,5 +1,5 @@
 import type { Association } from "../domain/association";
-import type { AuditEvent } from "../domain/auditEvent";
+import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
 import type { LifecycleDurations } from "../domain/lifecycle";
 import { claimGuidance } from "../domain/partnerCenter";
 
@@ -40,8 +40,20 @@ export function associationView(
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     statusChangedAt: a.statusChangedAt,
-    ...(timeline ? { timeline: timeline.map(timelineEntry) } : {}),
+    ...(timeline ? { timeline: withLastChange(timeline, a).map(timelineEntry) } : {}),
   };
+}
+
+/**
+ * The timeline as stored, plus the association's last change when its entry is not written yet:
+ * the status and the change are one write, the timeline entry follows it, and a reader in between
+ * must not see a status the timeline does not explain.
+ */
+function withLastChange(timeline: readonly AuditEvent[], a: Association): readonly AuditEvent[] {
+  const last = a.lastChange;
+  if (!last || timeline.some((e) => e.eventId === last.id)) return timeline;
+  const pending = statusChangedEvent(a, last);
+  return [...timeline, pending].sort((x, y) => x.at.localeCompare(y.at));
 }
 
 function timelineEntry(e: AuditEvent) {

@@ -327,7 +327,7 @@ const errorPages: Readonly<Record<ErrorPageKind, { status: number; title: string
   unavailable: {
     status: 503,
     title: "Please try again later",
-    text: "We could not complete your request just now. Nothing has changed; please try again in a few minutes.",
+    text: "We could not complete your request just now. Please try again in a few minutes: sending it again is safe.",
   },
 };
 

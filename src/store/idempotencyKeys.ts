@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { etagOf, readEntity, type Versioned } from "./entityCodec";
@@ -41,6 +41,11 @@ const record = z
     /** An in-flight record older than this belongs to a request that died; the key may be reused. */
     lockedUntil: z.iso.datetime(),
     responseJson: z.string().optional(),
+    /**
+     * Random per attempt: lets `begin` recognise its own write when the answer to it was lost and
+     * the SDK's retry reports the row as already there (or changed).
+     */
+    writeToken: z.string().optional(),
   })
   .strict();
 type KeyRecord = z.infer<typeof record>;
@@ -84,6 +89,8 @@ export class IdempotencyKeyRepository {
       const existing = await this.read(partnerId, key);
       if (!existing) throw new ConcurrencyError("idempotency key vanished while being read"); // expired and purged: retry
       const { value, etag } = existing;
+      // Our own first write, whose answer was lost (the SDK's retry then met it as "exists").
+      if (value.writeToken === fresh.writeToken) return { outcome: "started", etag };
       const expired = Date.parse(value.expiresAt) <= now.getTime();
       const abandoned = value.state === "in-flight" && Date.parse(value.lockedUntil) <= now.getTime();
       if (expired || (abandoned && value.requestHash === requestHash)) return this.takeOver(fresh, etag);
@@ -155,6 +162,7 @@ export class IdempotencyKeyRepository {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
       lockedUntil: new Date(now.getTime() + this.lockMs).toISOString(),
+      writeToken: randomUUID(),
     };
   }
 

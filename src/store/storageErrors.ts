@@ -30,7 +30,22 @@ export function translateStorageError(err: unknown, what: string): never {
       throw new TransientDependencyError(`storage is busy while writing ${what}; retry later`, {
         cause: err,
       });
+    case undefined:
+      if (isConnectionFailure(err))
+        throw new TransientDependencyError(`storage could not be reached for ${what}; retry later`, {
+          cause: err,
+        });
+      throw err;
     default:
       throw err;
   }
+}
+
+/** A request that never got an answer (reset, refused, timed out): it may pass on retry. */
+function isConnectionFailure(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const code = "code" in err ? String(err.code) : "";
+  return ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "REQUEST_SEND_ERROR"].includes(
+    code,
+  );
 }
