@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const storageSdks = ["@azure/data-tables", "@azure/storage-queue", "@azure/storage-blob"];
 const ioLayers = ["**/src/store", "**/src/store/**", "**/src/integrations", "**/src/integrations/**"];
-const devhost = ["**/devhost", "**/devhost/**"];
+const devhost = ["devhost", "devhost/**", "**/devhost", "**/devhost/**"];
 
 /** Imports that would give code I/O: banned where code must stay pure or replayable. */
 const noIo = (what) => ({
@@ -18,7 +18,7 @@ const noIo = (what) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", ".data/**"] },
+  { ignores: ["dist/**", "**/dist/**", "node_modules/**", "coverage/**", ".data/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -37,7 +37,6 @@ export default tseslint.config(
   {
     // Production code never depends on the local host: it runs on Azure Functions.
     files: ["functions/**/*.ts", "src/**/*.ts"],
-    ignores: ["src/devhost/**"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -84,7 +83,7 @@ export default tseslint.config(
   },
   {
     // Fixture apps are plain CommonJS JavaScript, as many Functions apps are: no type information.
-    files: ["test/fixtures/**/*.js"],
+    files: ["devhost/test/fixtures/**/*.js", "test/fixtures/**/*.js"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -5,24 +6,31 @@ import { defineConfig } from "vitest/config";
  * executor) and integration (real Azurite started by globalSetup).
  */
 export default defineConfig({
+  resolve: {
+    // The local host's package, from its sources (as tsconfig.json's paths map it).
+    alias: { devhost: fileURLToPath(new URL("./devhost/src/index.ts", import.meta.url)) },
+  },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "devhost/test/unit/**/*.test.ts"],
         },
       },
       {
+        extends: true,
         test: {
           name: "orchestrators",
           include: ["test/orchestrators/**/*.test.ts"],
         },
       },
       {
+        extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "devhost/test/integration/**/*.test.ts"],
           globalSetup: [
             "test/integration/globalSetup.ts",
             "test/integration/buildApp.ts",

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
-import { connectionStringFor, startAzurite } from "../src/devhost/azurite";
-import { startHost, type RunningHost } from "../src/devhost/host";
-import { start, waitFor } from "../test/support/durable";
+import { connectionStringFor, startAzurite } from "devhost";
+import { startHost, type RunningHost } from "devhost";
+import { start, waitFor } from "../devhost/test/support/durable";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 
 /**
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const raw = await rawRates(azurite.connectionString);
   process.env["FIXTURE_HUB"] = "BenchHub";
   const host = await startHost({
-    appDir: "test/fixtures/durable-app",
+    appDir: "devhost/test/fixtures/durable-app",
     port: 0,
     connection,
     logger: { info: () => undefined, error: (line) => console.error(line) },

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { getIncentiveProgram } from "../src/config/incentivePrograms";
-import { startAzurite } from "../src/devhost/azurite";
+import { startAzurite } from "devhost";
 import { ConflictError } from "../src/domain/errors";
 import { evaluateMilestones } from "../src/domain/milestones";
 import { checkPoe } from "../src/domain/poe";

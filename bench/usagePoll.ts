@@ -14,11 +14,11 @@ import { QueueClient } from "@azure/storage-queue";
 import { association as associationSchema, type Association } from "../src/domain/association";
 import { lifecycleInput } from "../src/domain/lifecycle";
 import type { WorkloadId } from "../src/domain/workloads";
-import { connectionStringFor, startAzurite, type RunningAzurite } from "../src/devhost/azurite";
-import { startHost, type RunningHost } from "../src/devhost/host";
-import { Invoker, type Logger } from "../src/devhost/invoker";
-import { writeOutputBindings } from "../src/devhost/triggers/outputBindings";
-import { timerInput } from "../src/devhost/triggers/timerTriggers";
+import { connectionStringFor, startAzurite, type RunningAzurite } from "devhost";
+import { startHost, type RunningHost } from "devhost";
+import { Invoker, type Logger } from "devhost";
+import { writeOutputBindings } from "devhost";
+import { timerInput } from "devhost";
 import { graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
 import { createStore, type Store } from "../src/store/store";
 import { checked } from "../src/store/tableStore";
@@ -620,7 +620,7 @@ interface HubQueues {
   pending(): Promise<number>;
 }
 
-/** The task hub's control and work-item queues (src/devhost/durable/taskHub.ts names), read directly. */
+/** The task hub's control and work-item queues (devhost/src/durable/taskHub.ts names), read directly. */
 function hubQueues(connection: string, hubName: string): HubQueues {
   const prefix = hubName.toLowerCase();
   const clients = [
@@ -1021,7 +1021,7 @@ async function hostRole(): Promise<void> {
         reply({ ok: false, durationMs: 0, error: "the app has no usagePoll function" });
         return;
       }
-      // What the timer loop does for one occurrence (src/devhost/triggers/timerTriggers.ts `attempt`).
+      // What the timer loop does for one occurrence (devhost/src/triggers/timerTriggers.ts `attempt`).
       const now = new Date();
       const never = new Date("0001-01-01T00:00:00.000Z");
       void invoker

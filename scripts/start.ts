@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   );
   const host: Host = spawn(
     process.execPath,
-    ["dist/src/devhost/cli.js", ".", "--data", options.dataDir, ...args],
+    ["devhost/dist/cli.js", ".", "--data", options.dataDir, ...args],
     {
       stdio: ["inherit", "pipe", "inherit"],
       env: { ...process.env, ...(publicBaseUrl ? { PUBLIC_BASE_URL: publicBaseUrl } : {}) },

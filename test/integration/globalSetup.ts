@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startAzurite } from "../../src/devhost/azurite";
+import { startAzurite } from "devhost";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -15,7 +15,7 @@ import {
   associationLifecycle,
   associationLifecycleName,
 } from "../../functions/orchestrators/associationLifecycle";
-import { ActionType } from "../../src/devhost/durable/actions";
+import { ActionType } from "devhost";
 import {
   lifecycleEvents,
   type LifecycleInput,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import { startHost, type RunningHost } from "../../src/devhost/host";
+import { startHost, type RunningHost } from "devhost";
 
 /** The real app on the local host, with lifecycle durations in seconds and its own tables. */
 export interface AppUnderTest {

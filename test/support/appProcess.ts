@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { spawnHost, type HostProcess } from "./hostProcess";
+import { spawnHost, type HostProcess } from "../../devhost/test/support/hostProcess";
 
 /**
  * The real app (appDir ".", built into dist/ by the integration tier's globalSetup) on the local host

@@ -1,13 +1,7 @@
 import { createRequire } from "node:module";
 import { DummyOrchestrationContext, type OrchestrationHandler } from "durable-functions";
-import {
-  ActionType,
-  flattenActions,
-  takesTaskId,
-  type Action,
-  type OrchestratorState,
-} from "../../src/devhost/durable/actions";
-import { EventType, type HistoryEvent } from "../../src/devhost/durable/events";
+import { ActionType, flattenActions, takesTaskId, type Action, type OrchestratorState } from "devhost";
+import { EventType, type HistoryEvent } from "devhost";
 
 /**
  * Replays an orchestrator through the real durable-functions executor, turn by turn, as a host

@@ -14,7 +14,7 @@ import {
   type AppProcessSettings,
 } from "../../support/appProcess";
 import { cporRequest } from "../../support/builders";
-import type { HostProcess } from "../../support/hostProcess";
+import type { HostProcess } from "../../../devhost/test/support/hostProcess";
 import { partnerClient, postConsent, titleOf, type Outcome } from "./retryingClient";
 
 /**

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { createHealthHandler } from "../../../functions/http/health";
-import { connectionStringFor } from "../../../src/devhost/azurite";
+import { connectionStringFor } from "devhost";
 import { createStore } from "../../../src/store/store";
 import { testStore } from "../../support/storage";
 

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 const repo = path.resolve(__dirname, "../../..");
 const linked = [
   "dist",
+  "devhost",
   "node_modules",
   "package.json",
   "host.json",

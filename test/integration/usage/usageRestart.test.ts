@@ -11,8 +11,8 @@ import {
   type AppProcessSettings,
 } from "../../support/appProcess";
 import { cporRequest } from "../../support/builders";
-import type { HostProcess } from "../../support/hostProcess";
-import { TaskHub } from "../../../src/devhost/durable/taskHub";
+import type { HostProcess } from "../../../devhost/test/support/hostProcess";
+import { TaskHub } from "devhost";
 import { createStore, type Store } from "../../../src/store/store";
 
 /**

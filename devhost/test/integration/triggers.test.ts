@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadApp } from "../../../src/devhost/appLoader";
-import { readHostConfig } from "../../../src/devhost/hostConfig";
-import { Invoker } from "../../../src/devhost/invoker";
-import type { RegisteredFunction } from "../../../src/devhost/registry";
-import { writeOutputBindings } from "../../../src/devhost/triggers/outputBindings";
-import { startQueueTriggers } from "../../../src/devhost/triggers/queueTriggers";
-import { startTimerTriggers, type RunningTriggers } from "../../../src/devhost/triggers/timerTriggers";
+import { loadApp } from "../../src/appLoader";
+import { readHostConfig } from "../../src/hostConfig";
+import { Invoker } from "../../src/invoker";
+import type { RegisteredFunction } from "../../src/registry";
+import { writeOutputBindings } from "../../src/triggers/outputBindings";
+import { startQueueTriggers } from "../../src/triggers/queueTriggers";
+import { startTimerTriggers, type RunningTriggers } from "../../src/triggers/timerTriggers";
 
 // One fixture app per file: @azure/functions caches its core module per process.
 const suffix = randomBytes(4).toString("hex");
@@ -68,7 +68,7 @@ beforeAll(async () => {
   process.env.AzureWebJobsStorage = inject("storageConnectionString");
   process.env.QUEUE_SUFFIX = suffix;
   service = QueueServiceClient.fromConnectionString(process.env.AzureWebJobsStorage);
-  const app = await loadApp("test/fixtures/trigger-app", log);
+  const app = await loadApp("devhost/test/fixtures/trigger-app", log);
   const config = await readHostConfig(app.dir);
   const invoker = new Invoker(app.core, { info: log, error: log }, config.functionTimeoutMs);
   queues = await startQueueTriggers({

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest, type OutgoingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadApp, type LoadedApp } from "../../../src/devhost/appLoader";
-import type { RpcInvocationResponse } from "../../../src/devhost/coreTypes";
-import { startHttpServer, type HttpServer, type HttpServerOptions } from "../../../src/devhost/http/server";
-import { Invoker, type Logger } from "../../../src/devhost/invoker";
+import { loadApp, type LoadedApp } from "../../src/appLoader";
+import type { RpcInvocationResponse } from "../../src/coreTypes";
+import { startHttpServer, type HttpServer, type HttpServerOptions } from "../../src/http/server";
+import { Invoker, type Logger } from "../../src/invoker";
 
 // One app per file: @azure/functions caches the core module per process.
 const keys = { function: ["function-key-1", "function-key-2"], master: "master-key" };
@@ -37,7 +37,7 @@ function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpServer> 
 }
 
 beforeAll(async () => {
-  app = await loadApp("test/fixtures/http-app", (line) => lines.push(line));
+  app = await loadApp("devhost/test/fixtures/http-app", (line) => lines.push(line));
   server = await start();
 });
 

@@ -5,8 +5,8 @@ import {
   parseRouteTemplate,
   routeTemplateText,
   RouteTable,
-} from "../../../src/devhost/http/routes";
-import { FunctionRegistry } from "../../../src/devhost/registry";
+} from "../../src/http/routes";
+import { FunctionRegistry } from "../../src/registry";
 
 const match = (template: string, path: string) => matchRouteTemplate(parseRouteTemplate(template), path);
 

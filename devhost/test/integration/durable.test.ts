@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startHost, type RunningHost } from "../../../src/devhost/host";
-import { start, status, waitFor } from "../../support/durable";
+import { startHost, type RunningHost } from "../../src/host";
+import { start, status, waitFor } from "../support/durable";
 
 const quiet = { info: () => undefined, error: (line: string) => console.error(line) };
 
@@ -10,7 +10,7 @@ describe("durable orchestrations on the local host", () => {
   beforeAll(async () => {
     process.env["FIXTURE_HUB"] = `Durable${Date.now()}`;
     host = await startHost({
-      appDir: "test/fixtures/durable-app",
+      appDir: "devhost/test/fixtures/durable-app",
       port: 0,
       connection: inject("storageConnectionString"),
       logger: quiet,

@@ -3,8 +3,8 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startHost, type RunningHost } from "../../../src/devhost/host";
-import { start, waitFor } from "../../support/durable";
+import { startHost, type RunningHost } from "../../src/host";
+import { start, waitFor } from "../support/durable";
 
 /**
  * A control message held longer than its lease: the turn it belongs to is slowed down (a proxy in
@@ -29,7 +29,7 @@ describe("control-message leases on the local host", () => {
     queues = await startProxy(portOf(connection, "Queue"), () => 0);
     process.env["FIXTURE_HUB"] = `Leases${Date.now()}`;
     host = await startHost({
-      appDir: "test/fixtures/durable-app",
+      appDir: "devhost/test/fixtures/durable-app",
       port: 0,
       connection: connection
         .replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, `TableEndpoint=http://127.0.0.1:${tables.port}`)

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MessageLease } from "../../../src/devhost/messageLease";
+import { MessageLease } from "../../src/messageLease";
 
 /**
  * A queue that behaves as Azure Storage does for one leased message: every update answers a new pop

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextAfterRun, parseTimerSchedule } from "../../../src/devhost/triggers/timerTriggers";
+import { nextAfterRun, parseTimerSchedule } from "../../src/triggers/timerTriggers";
 
 const at = (iso: string) => new Date(iso);
 const next = (schedule: string, after: string) =>

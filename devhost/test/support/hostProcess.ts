@@ -19,7 +19,7 @@ export async function spawnHost(
 ): Promise<HostProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/devhost/cli.ts", appDir, "--port", "0", "--connection", connection],
+    ["--import", "tsx", "devhost/src/cli.ts", appDir, "--port", "0", "--connection", connection],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   const output: string[] = [];

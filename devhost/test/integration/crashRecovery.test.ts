@@ -1,17 +1,17 @@
 import { describe, expect, inject, it } from "vitest";
-import { start, status, waitFor } from "../../support/durable";
-import { spawnHost } from "../../support/hostProcess";
+import { start, status, waitFor } from "../support/durable";
+import { spawnHost } from "../support/hostProcess";
 
 describe("a host killed with SIGKILL", () => {
   it("leaves a waiting instance that a restarted host resumes and completes on its event", async () => {
     const connection = inject("storageConnectionString");
     const hub = { FIXTURE_HUB: `Crash${Date.now()}` };
-    const first = await spawnHost("test/fixtures/durable-app", connection, hub);
+    const first = await spawnHost("devhost/test/fixtures/durable-app", connection, hub);
     const links = await start(first.url, "approval", { timeoutSeconds: 600 });
     await waitFor(links.statusQueryGetUri, ["Running"]);
     await first.crash();
 
-    const second = await spawnHost("test/fixtures/durable-app", connection, hub);
+    const second = await spawnHost("devhost/test/fixtures/durable-app", connection, hub);
     try {
       const statusUri = links.statusQueryGetUri.replace(first.url, second.url);
       expect((await waitFor(statusUri, ["Running"])).customStatus).toBe("waiting");
@@ -34,13 +34,13 @@ describe("a host killed with SIGKILL", () => {
       DEVHOST_CONTROL_LEASE_SECONDS: "2",
       DEVHOST_WORKITEM_LEASE_SECONDS: "2",
     };
-    const first = await spawnHost("test/fixtures/durable-app", connection, leases);
+    const first = await spawnHost("devhost/test/fixtures/durable-app", connection, leases);
     const links = await start(first.url, "slowFanOut", 60);
     // Running: the first turn is committed and its 60 work items are out, mostly not yet done.
     await waitFor(links.statusQueryGetUri, ["Running"]);
     await first.crash();
 
-    const second = await spawnHost("test/fixtures/durable-app", connection, leases);
+    const second = await spawnHost("devhost/test/fixtures/durable-app", connection, leases);
     try {
       const statusUri = links.statusQueryGetUri.replace(first.url, second.url);
       expect((await waitFor(statusUri, undefined, 40_000)).output).toBe(3540);
@@ -58,8 +58,8 @@ describe("two hosts on one storage account", () => {
     const connection = inject("storageConnectionString");
     const env = { FIXTURE_HUB: `Shared${Date.now()}` };
     const [a, b] = await Promise.all([
-      spawnHost("test/fixtures/durable-app", connection, env),
-      spawnHost("test/fixtures/durable-app", connection, env),
+      spawnHost("devhost/test/fixtures/durable-app", connection, env),
+      spawnHost("devhost/test/fixtures/durable-app", connection, env),
     ]);
     try {
       const started = await Promise.all(
