@@ -1,4 +1,4 @@
-// Type-aware lint for the whole project, plus the determinism and layering rules DESIGN.md relies on.
+// Type-aware lint for the whole project, plus the determinism and layering rules docs/architecture.md relies on.
 import { builtinModules } from "node:module";
 import js from "@eslint/js";
 import globals from "globals";

@@ -1,12 +1,11 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { polledKind } from "../../src/app/usagePolling";
 import type { UsagePollQueue } from "../../src/integrations/usage/usagePollQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
 
 export const usagePollName = "usagePoll";
 
-/** The association kind whose usage earns incentives per tenant × workload. */
-const polledKind = "cpor-osu-modern-work-security";
 
 /** Enqueues this many messages at a time. */
 const enqueueBatch = 32;

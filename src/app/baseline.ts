@@ -12,7 +12,7 @@ export interface RecordBaselinePorts {
 }
 
 /**
- * Records the usage the association starts from (DESIGN.md lifecycle step 4): per claimed workload,
+ * Records the usage the association starts from (at approval, before the usage loop): per claimed workload,
  * the tenant's latest stored reading (none yet → zeros), with the high-water mark at its paid seats;
  * `approvedAt` is when the association became Approved. It also pins the incentive program (id and
  * version) the association will be evaluated under, and flags every threshold the customer already

@@ -48,7 +48,7 @@ export interface StatusChangeResult {
 }
 
 /**
- * The only code that changes an association's status (DESIGN.md). In order:
+ * The only code that changes an association's status (docs/architecture.md). In order:
  * 1. a change already applied (the association's `lastChange`, or its entry on the timeline) is
  *    finished, not applied again: its effects are repeated (they are idempotent) and it answers as
  *    it did;

@@ -5,8 +5,8 @@ import { tenantUsage, type TenantUsage, type UsageProvider } from "../integratio
 import type { Store } from "../store/store";
 import type { RecordOutcome } from "../store/usageSnapshots";
 
-/** The association kind whose usage earns incentives per tenant × workload. */
-const polledKind = "cpor-osu-modern-work-security";
+/** The association kind whose usage earns incentives per tenant × workload: the one polled. */
+export const polledKind = "cpor-osu-modern-work-security";
 
 export interface UsagePollPorts {
   store: Pick<Store, "usageSnapshots" | "claims" | "associations">;

@@ -8,7 +8,7 @@ import {
 import { checkEntityLimits } from "./entityLimits";
 import { isStatus } from "./storageErrors";
 
-/** The tables this service owns, one per aggregate (DESIGN.md "Storage"). */
+/** The tables this service owns, one per aggregate (one table per aggregate). */
 export const tableNames = [
   "partners",
   "associations",

@@ -228,6 +228,36 @@ describe("associationLifecycle: review", () => {
   });
 });
 
+describe("associationLifecycle: every recorded review outcome, from every status it may come from", () => {
+  /** The wait each status leaves behind: its deadline (hours after the outcome at 10 h), or none. */
+  const waitAfter: Readonly<Record<string, number | "none" | "done">> = {
+    Approved: "none", // the baseline comes next
+    PartnerActionRequired: 10 + 120,
+    Rejected: 10 + 720,
+    RejectedFinal: "done",
+  };
+
+  it.each<[AssociationStatus, AssociationStatus]>([
+    ["UnderReview", "Approved"],
+    ["UnderReview", "PartnerActionRequired"],
+    ["UnderReview", "Rejected"],
+    ["PartnerActionRequired", "Approved"],
+    ["PartnerActionRequired", "PartnerActionRequired"],
+    ["PartnerActionRequired", "Rejected"],
+    ["Dispute", "Approved"],
+    ["Dispute", "PartnerActionRequired"],
+    ["Dispute", "RejectedFinal"],
+  ])("in %s, an outcome that moved it to %s is followed", async (from, to) => {
+    const replay = await start({ status: from });
+    await decided(replay, to, at(10));
+    const expected = waitAfter[to] ?? expect.fail(`no expectation for ${to}`);
+    if (expected === "done") expect(replay.state).toMatchObject({ isDone: true, output: to });
+    else if (expected === "none") expect(calls(replay.pending(), recordBaselineName)).toHaveLength(1);
+    else expect(only(timers(replay.pending())).action.fireAt).toBe(at(expected).toISOString());
+    expect(calls(replay.scheduled, setStatusName)).toHaveLength(0); // the decision was applied by the API
+  });
+});
+
 describe("associationLifecycle: rejection and dispute", () => {
   it("closes the dispute window: RejectedFinal, only from Rejected", async () => {
     const replay = await start({ status: "Rejected" });
@@ -261,6 +291,13 @@ describe("associationLifecycle: rejection and dispute", () => {
     const replay = await start({ status: "Dispute" });
     await decided(replay, "PartnerActionRequired", at(10));
     expect(only(timers(replay.pending())).action.fireAt).toBe(at(130).toISOString());
+  });
+
+  it("a dispute refused for a re-claim conflict changes nothing: the dispute window still closes it", async () => {
+    // The API answered 409 naming the unit and applied nothing, so no StatusChanged arrives.
+    const replay = await start({ status: "Rejected" });
+    await fireTheTimer(replay);
+    expect(await applyStatus(replay)).toMatchObject({ to: "RejectedFinal", onlyFrom: ["Rejected"] });
   });
 
   it("a timed move that finds a dispute applied meanwhile follows the dispute", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Association } from "../../src/domain/association";
 import type { CreateCporInput } from "../../src/domain/schemas/createAssociation";
+import type { PoeSubmission } from "../../src/domain/schemas/poeSubmission";
 
 /** A valid CPOR OSU request; override what a test is about. */
 export function cporRequest(overrides: Partial<CreateCporInput> = {}): CreateCporInput {
@@ -15,6 +16,23 @@ export function cporRequest(overrides: Partial<CreateCporInput> = {}): CreateCpo
     customerContact: { name: "Megan Bowen", title: "IT Director", email: "megan@contoso.com" },
     partnerContact: { name: "Alex Wilber", email: "alex@fabrikam-partner.com" },
     claimName: "Contoso modern work",
+    ...overrides,
+  };
+}
+
+/**
+ * A sound proof of execution for `cporRequest()`'s workloads, signed today (a PDF, by its bytes),
+ * as the partner API takes it; override what a test is about.
+ */
+export function poeSubmissionFor(overrides: Partial<PoeSubmission> = {}): PoeSubmission {
+  return {
+    documentName: "statement-of-work.pdf",
+    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
+    customerSignerName: "Megan Bowen",
+    customerSignerEmail: "megan@contoso.com",
+    signedDate: new Date().toISOString().slice(0, 10),
+    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
+    workloads: ["teams", "exchange"],
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * DurableTask history events as the durable-functions SDK reads them (PascalCase, DTFx's
  * `HistoryEvent` JSON), plus a few fields of the local host's own (`MessageId`, `Retry`) that
- * the SDK ignores. See ../../../../shared/reference/durable-protocol.md §2.
+ * the SDK ignores (DurableTask.Core's history event types, as durable-functions 3 replays them).
  */
 export const EventType = {
   ExecutionStarted: 0,

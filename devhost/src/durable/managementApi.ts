@@ -7,7 +7,7 @@ import { maxPayloadChars, terminalStatuses, type InstanceRow, type TaskHub } fro
 /**
  * The Durable HTTP management API, served under `/runtime/webhooks/durabletask/` and the
  * `rpcBaseUrl` (`/durabletask/`) that the unmodified DurableClient calls. Routes, status codes
- * and bodies follow the extension's HttpApiHandler (see shared/reference/durable-protocol.md §3).
+ * and bodies follow the Durable extension's HttpApiHandler (Azure/azure-functions-durable-extension).
  */
 export interface ManagementApiOptions {
   hub: TaskHub;

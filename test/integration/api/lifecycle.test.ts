@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
 
 /**
@@ -20,15 +20,7 @@ describe("CPOR association lifecycle", () => {
 
   afterAll(() => app?.host.stop());
 
-  const poe = {
-    documentName: "statement-of-work.pdf",
-    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-    customerSignerName: "Megan Bowen",
-    customerSignerEmail: "megan@contoso.com",
-    signedDate: "2026-11-01",
-    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-    workloads: ["teams", "exchange"],
-  };
+  const poe = poeSubmissionFor();
 
   async function create(overrides: Record<string, unknown> = {}) {
     const body = cporRequest({

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
 
 /**
@@ -27,15 +27,7 @@ describe("the claim lifecycle as Partner Center runs it", () => {
 
   afterAll(() => app?.host.stop());
 
-  const poe = {
-    documentName: "statement-of-work.pdf",
-    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-    customerSignerName: "Megan Bowen",
-    customerSignerEmail: "megan@contoso.com",
-    signedDate: new Date().toISOString().slice(0, 10),
-    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-    workloads: ["teams", "exchange"],
-  };
+  const poe = poeSubmissionFor();
 
   interface View {
     id: string;
@@ -246,6 +238,24 @@ describe("the claim lifecycle as Partner Center runs it", () => {
     for (const c of conflicts) expect((c as { detail: string }).detail).toContain("RejectedFinal");
     const { timeline } = await read(association.id);
     expect(timeline.filter((e) => e.to === "RejectedFinal")).toHaveLength(1);
+  });
+
+  it("pages the outbox as asked", async () => {
+    await underReview();
+    await underReview();
+    const first = await app.call(partner.apiKey, "GET", "/api/v1/outbox?pageSize=1");
+    const page = (await first.json()) as { items: unknown[]; continuationToken?: string };
+    expect(page.items).toHaveLength(1);
+    expect(page.continuationToken).toBeDefined();
+    const next = await app.call(
+      partner.apiKey,
+      "GET",
+      `/api/v1/outbox?pageSize=1&continuationToken=${encodeURIComponent(page.continuationToken ?? "")}`,
+    );
+    expect(((await next.json()) as { items: unknown[] }).items).toHaveLength(1);
+    const bad = await app.call(partner.apiKey, "GET", "/api/v1/outbox?pageSize=0");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ errors: [{ path: "pageSize" }] });
   });
 
   describe("a claim that needs no PoE, approved and finished", () => {

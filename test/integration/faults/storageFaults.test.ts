@@ -13,7 +13,7 @@ import {
   spawnApp,
   type AppProcessSettings,
 } from "../../support/appProcess";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import type { HostProcess } from "../../../devhost/test/support/hostProcess";
 import { partnerClient, postConsent, titleOf, type Outcome } from "./retryingClient";
 
@@ -34,15 +34,7 @@ interface View {
   timeline?: { at: string; kind: string; to?: string; from?: string; actor: string; reason: string }[];
 }
 
-const poe = {
-  documentName: "statement-of-work.pdf",
-  documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-  customerSignerName: "Megan Bowen",
-  customerSignerEmail: "megan@contoso.com",
-  signedDate: new Date().toISOString().slice(0, 10),
-  servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-  workloads: ["teams", "exchange"],
-};
+const poe = poeSubmissionFor();
 
 const holdingStatuses = new Set([
   "Draft",

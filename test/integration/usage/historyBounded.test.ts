@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeGraph, type FakeGraph } from "../../fixtures/fakeGraph";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
 import { createStore, type Store } from "../../../src/store/store";
 
@@ -110,15 +110,12 @@ describe("usage loop history", () => {
     );
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const submitted = await app.call(partner.apiKey, "POST", `/api/v1/associations/${id}/poe`, {
-      documentName: "statement-of-work.pdf",
-      documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-      customerSignerName: "Megan Bowen",
-      customerSignerEmail: "megan@contoso.com",
-      signedDate: new Date().toISOString().slice(0, 10),
-      servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-      workloads: ["teams", "exchange"],
-    });
+    const submitted = await app.call(
+      partner.apiKey,
+      "POST",
+      `/api/v1/associations/${id}/poe`,
+      poeSubmissionFor(),
+    );
     expect(submitted.status).toBe(202);
     await until(`association ${id} approved with a baseline`, async () => {
       const found = await store.associations.find(partner.partnerId, id);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeGraph, type FakeGraph } from "../../fixtures/fakeGraph";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
 import { createStore, type Store } from "../../../src/store/store";
 
@@ -47,15 +47,7 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
     await graph?.stop();
   });
 
-  const poe = {
-    documentName: "statement-of-work.pdf",
-    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-    customerSignerName: "Megan Bowen",
-    customerSignerEmail: "megan@contoso.com",
-    signedDate: new Date().toISOString().slice(0, 10),
-    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-    workloads: ["teams", "exchange"],
-  };
+  const poe = poeSubmissionFor();
 
   /** The tenant's Graph reports as of `refreshDate`: 400 Microsoft 365 E3 seats, these active users. */
   function report(tenant: string, refreshDate: string, active: { teams: number; exchange: number }) {

@@ -10,7 +10,7 @@ import {
   spawnApp,
   type AppProcessSettings,
 } from "../../support/appProcess";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, poeSubmissionFor } from "../../support/builders";
 import type { HostProcess } from "../../../devhost/test/support/hostProcess";
 import { TaskHub } from "devhost";
 import { createStore, type Store } from "../../../src/store/store";
@@ -74,15 +74,7 @@ describe("usage loop across kill -9 and restart", () => {
     return host.url;
   };
 
-  const poe = {
-    documentName: "statement-of-work.pdf",
-    documentBase64: Buffer.from("%PDF-1.4 signed statement of work").toString("base64"),
-    customerSignerName: "Megan Bowen",
-    customerSignerEmail: "megan@contoso.com",
-    signedDate: new Date().toISOString().slice(0, 10),
-    servicesDescription: "Teams rollout and Exchange migration, with adoption workshops.",
-    workloads: ["teams", "exchange"],
-  };
+  const poe = poeSubmissionFor();
 
   /** The tenant's Graph reports as of `refreshDate`: 400 Microsoft 365 E3 seats, these active users. */
   function report(tenant: string, refreshDate: string, active: { teams: number; exchange: number }) {
