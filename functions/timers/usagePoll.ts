@@ -6,7 +6,6 @@ import { getPorts } from "../composition";
 
 export const usagePollName = "usagePoll";
 
-
 /** Enqueues this many messages at a time. */
 const enqueueBatch = 32;
 
