@@ -1,5 +1,5 @@
 import type { Association } from "../domain/association";
-import { associationTypes } from "../domain/associationTypes";
+import { associationTypes, runsClaimLifecycle } from "../domain/associationTypes";
 import { ConflictError, ValidationError } from "../domain/errors";
 import { checkPoe, poeProblemsAsIssues, type PoeClaim } from "../domain/poe";
 import { reviewableStatuses, reviewTarget, type ReviewOutcomeInput } from "../domain/review";
@@ -60,6 +60,10 @@ export async function submitClaim(
 ): Promise<Association> {
   const association = await load(ports, action);
   if (association.lastChange?.id !== action.changeId) {
+    if (!runsClaimLifecycle(association.kind))
+      throw new ConflictError(
+        `a ${associationTypes[association.kind].name} association is not a claim to submit`,
+      );
     if (associationTypes[association.kind].poeRequired)
       throw new ConflictError(
         `a ${associationTypes[association.kind].name} association is submitted with its proof of execution: POST /poe`,

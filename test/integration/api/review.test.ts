@@ -240,6 +240,23 @@ describe("the claim lifecycle as Partner Center runs it", () => {
     expect(timeline.filter((e) => e.to === "RejectedFinal")).toHaveLength(1);
   });
 
+  it("submits only claims: a DPOR is the customer's to set", async () => {
+    const response = await post("/api/v1/associations", {
+      type: "dpor",
+      partnerLocationId: partner.locationId,
+      customerTenantId: randomUUID(),
+      customerDomain: "contoso.onmicrosoft.com",
+      subscriptionId: randomUUID(),
+      customerContact: { name: "Megan Bowen", title: "CIO", email: "megan@contoso.com" },
+      partnerContact: { name: "Alex Wilber", email: "alex@fabrikam-partner.com" },
+    });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const submitted = await post(`/api/v1/associations/${id}/submit`, {});
+    expect(submitted.status).toBe(409);
+    expect((await read(id)).status).toBe("Draft");
+  });
+
   it("pages the outbox as asked", async () => {
     await underReview();
     await underReview();
