@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { effectiveSetting } from "./effectiveSettings";
 import { ensureLocalSettings } from "./localSettings";
 import { createPartner } from "./partnerClient";
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     throw new Error(
       'usage: npm run partner:create -- --name "<name>" --location-id <digits> [--url <service url>]',
     );
-  const adminKey = process.env["ADMIN_API_KEY"] ?? ensureLocalSettings().Values["ADMIN_API_KEY"] ?? "";
+  const adminKey = effectiveSetting("ADMIN_API_KEY", process.env, ensureLocalSettings().Values) ?? "";
   const created = await createPartner(values.url ?? "", adminKey, {
     name: values.name,
     partnerLocationId: values["location-id"],
