@@ -2,7 +2,7 @@ import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { Workflows } from "../src/app/lifecycle";
 import { TransientDependencyError } from "../src/domain/errors";
-import { associationLifecycleName } from "./orchestrators/associationLifecycle";
+import { lifecycleOrchestratorName } from "../src/domain/lifecycle";
 
 /**
  * The application's Workflows port over this invocation's Durable client. Functions that use it
@@ -32,7 +32,7 @@ export function durableWorkflows(context: InvocationContext): Workflows {
     },
     async start(input) {
       try {
-        await client().startNew(associationLifecycleName, { instanceId: input.associationId, input });
+        await client().startNew(lifecycleOrchestratorName, { instanceId: input.associationId, input });
       } catch (err) {
         throw new TransientDependencyError("the association's workflow could not be started", { cause: err });
       }

@@ -3,6 +3,7 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-f
 import {
   lifecycleEvents,
   lifecycleInput,
+  lifecycleOrchestratorName,
   usageReading,
   type LifecycleInput,
 } from "../../src/domain/lifecycle";
@@ -21,7 +22,7 @@ import { readStatusName, type ReadStatusInput } from "../activities/readStatus";
 import { sendConsentEmailName, type SendConsentEmailInput } from "../activities/sendConsentEmail";
 import { setStatusName, type SetStatusInput } from "../activities/setStatus";
 
-export const associationLifecycleName = "associationLifecycle";
+export const associationLifecycleName = lifecycleOrchestratorName;
 
 /**
  * Activities retry what may pass (storage throttling, a mail server's hiccup) with backoff, a

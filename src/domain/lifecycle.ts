@@ -12,6 +12,9 @@ import { associationStatus } from "./status";
  * deadline, the consent email and review start, refusal, partner-action and dispute windows) and
  * makes them only from the status it is waiting in.
  */
+/** The orchestrator's function name: what the workflow engine is asked to start. */
+export const lifecycleOrchestratorName = "associationLifecycle";
+
 export const lifecycleEvents = {
   /** The association's status was changed outside the workflow: payload `statusChangedSignal`. */
   statusChanged: "StatusChanged",
