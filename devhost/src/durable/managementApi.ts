@@ -106,7 +106,9 @@ async function startNew(
     createdTime: now,
     lastUpdatedTime: now,
   };
-  await options.hub.putInstance(row);
+  // The start message first, then the status row, as the Azure Storage provider does: a crash in
+  // between leaves a start that runs (the dispatcher writes the row at its first commit), never a
+  // Pending row that nothing will ever start. The row is written only if that commit has not.
   await options.hub.sendControl({
     id: randomUUID(),
     instanceId: id,
@@ -119,6 +121,8 @@ async function startNew(
       OrchestrationInstance: { InstanceId: id, ExecutionId: executionId },
     },
   });
+  const current = await options.hub.getInstance(id);
+  if (current?.executionId !== executionId) await options.hub.putInstance(row);
   const links = managementLinks(options.baseUrl(), options.hub.hubName, id);
   return { status: 202, body: links, headers: { location: links.statusQueryGetUri, "retry-after": "10" } };
 }
