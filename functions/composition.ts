@@ -73,6 +73,7 @@ export function appPorts(): AppPorts {
     clock,
     webhooks: webhookQueue,
     durations: settings.lifecycle,
+    dporDurations: settings.dpor,
     poeMaxAgeMonths: settings.poeMaxAgeMonths,
   };
 }

@@ -20,4 +20,5 @@ import "./activities/recordMilestones";
 import "./http/api/usage";
 import "./timers/usagePoll";
 import "./queues/usagePoll";
+import "./http/api/jobs";
 import "./http/notFound";

@@ -2,7 +2,6 @@ import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { Workflows } from "../src/app/lifecycle";
 import { TransientDependencyError } from "../src/domain/errors";
-import { lifecycleOrchestratorName } from "../src/domain/lifecycle";
 
 /**
  * The application's Workflows port over this invocation's Durable client. Functions that use it
@@ -30,9 +29,9 @@ export function durableWorkflows(context: InvocationContext): Workflows {
         throw new TransientDependencyError("the association's workflow could not be told", { cause: err });
       }
     },
-    async start(input) {
+    async start(orchestrator, instanceId, input) {
       try {
-        await client().startNew(lifecycleOrchestratorName, { instanceId: input.associationId, input });
+        await client().startNew(orchestrator, { instanceId, input });
       } catch (err) {
         throw new TransientDependencyError("the association's workflow could not be started", { cause: err });
       }

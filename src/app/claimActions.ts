@@ -5,7 +5,7 @@ import { checkPoe, poeProblemsAsIssues, type PoeClaim } from "../domain/poe";
 import { reviewableStatuses, reviewTarget, type ReviewOutcomeInput } from "../domain/review";
 import type { PoeSubmission } from "../domain/schemas/poeSubmission";
 import type { AssociationStatus } from "../domain/status";
-import { checkDispute } from "../domain/statusMachine";
+import { checkDispute, machineOf, withdrawTarget } from "../domain/statusMachine";
 import { decide, type Workflows } from "./lifecycle";
 import type { AppPorts } from "./ports";
 
@@ -78,15 +78,25 @@ export async function submitClaim(
   });
 }
 
-/** `POST /withdraw`: the partner ends a live association for good (→ RejectedFinal). */
-export function withdraw(
+/**
+ * `POST /withdraw`: the partner ends a live association for good: a claim → RejectedFinal, a DPOR
+ * request or a TPOR record → Withdrawn, a CSP relationship → Ended. A PAL link is removed at Azure
+ * Resource Manager instead (`DELETE /api/v1/pal-links/{id}`), so withdrawing one is a 409 saying so.
+ */
+export async function withdraw(
   ports: AppPorts,
   workflows: Workflows,
   action: ClaimAction & { reason: string },
 ): Promise<Association> {
+  const association = await load(ports, action);
+  const to = withdrawTarget[machineOf(association.kind)];
+  if (to === undefined)
+    throw new ConflictError(
+      `a ${associationTypes[association.kind].name} is removed with DELETE /api/v1/pal-links/${association.id}, which also removes it at Azure`,
+    );
   return decide(ports, workflows, {
     ...changeOf(ports, action),
-    to: "RejectedFinal",
+    to,
     actor: "partner",
     reason: `the partner withdrew: ${action.reason}`,
   });

@@ -1,6 +1,7 @@
-import type { Association } from "../domain/association";
+import type { Association, StoredRequest } from "../domain/association";
 import { ConflictError, ValidationError } from "../domain/errors";
-import { associationKindOf, type CreateAssociationInput } from "../domain/schemas/createAssociation";
+import { associationKindOf } from "../domain/schemas/createAssociation";
+import { initialStatus, machineOf } from "../domain/statusMachine";
 import { claimUnitsOf } from "../domain/units";
 import type { Claim } from "../store/claims";
 import { startLifecycle, type Workflows } from "./lifecycle";
@@ -9,19 +10,24 @@ import type { AppPorts } from "./ports";
 /** A claim row whose association never got written is released after this long (a dead create). */
 const strandedClaimMs = 60_000;
 
+/** Type-specific facts a new association starts with (the PAL link's identity, a CSP's subscriptions). */
+export type AssociationDetails = Partial<Pick<Association, "dpor" | "pal" | "csp" | "tpor">>;
+
 /**
- * Creates an association as Draft, resumably: `id` is derived from the partner and the request's
+ * Creates an association in its type's first status (claims Draft, DPOR Requested, the others
+ * Active), resumably: `id` is derived from the partner and the request's
  * Idempotency-Key, so a retry after any failure (claim done, row not written; row written, workflow
  * not started; any write whose answer was lost) finds what the first attempt wrote and finishes it:
  * 1. claims the units, all or nothing (a unit held by another partner is a 409 naming the unit);
  * 2. writes the association, or keeps the one a lost-answer write already stored;
  * 3. appends the `created` timeline entry (idempotent by ID);
- * 4. starts the lifecycle workflow for claim kinds, unless it was started before.
+ * 4. starts the type's workflow (claims, DPOR requests), unless it was started before.
+ * `details` is computed by the caller before the first attempt; a retry keeps what was stored.
  */
 export async function createAssociation(
   ports: AppPorts,
   workflows: Workflows,
-  input: { partnerId: string; id: string; request: CreateAssociationInput },
+  input: { partnerId: string; id: string; request: StoredRequest; details?: AssociationDetails },
 ): Promise<Association> {
   const { store, clock } = ports;
   const { partnerId, id, request } = input;
@@ -33,7 +39,8 @@ export async function createAssociation(
   const now = clock().toISOString();
   let association = (await store.associations.find(partnerId, id))?.value;
   if (!association) {
-    const units = claimUnitsOf(request);
+    const units = claimUnitsOf(partnerId, request);
+    const kind = associationKindOf(request);
     await claimUnits(ports, request.customerTenantId, units, {
       partnerId,
       associationId: id,
@@ -42,14 +49,15 @@ export async function createAssociation(
     association = await writeOnce(ports, {
       id,
       partnerId,
-      kind: associationKindOf(request),
-      status: "Draft",
+      kind,
+      status: initialStatus[machineOf(kind)],
       customerTenantId: request.customerTenantId,
       units,
       request,
       createdAt: now,
       updatedAt: now,
       statusChangedAt: now,
+      ...input.details,
     });
   }
   await store.auditEvents.append({
@@ -59,8 +67,8 @@ export async function createAssociation(
     at: association.createdAt,
     kind: "created",
     actor: "partner",
-    reason: request.claimName ? `claim "${request.claimName}" created` : "claim created",
-    to: "Draft",
+    reason: createdReason(association),
+    to: initialStatus[machineOf(association.kind)],
     data: { units: association.units },
   });
   await startLifecycle(ports, workflows, association);
@@ -103,4 +111,14 @@ async function claimUnits(
 async function isStranded(ports: AppPorts, claim: Claim): Promise<boolean> {
   if (ports.clock().getTime() - Date.parse(claim.claimedAt) < strandedClaimMs) return false;
   return (await ports.store.associations.find(claim.partnerId, claim.associationId)) === undefined;
+}
+
+/** The `created` timeline entry's words: what was made, named as the partner named it. */
+function createdReason(association: Association): string {
+  const what =
+    machineOf(association.kind) === "claim"
+      ? "claim"
+      : `${association.request.type.toUpperCase()} association`;
+  const name = association.request.claimName;
+  return name ? `${what} "${name}" created` : `${what} created`;
 }

@@ -1,18 +1,20 @@
 import type { Association } from "../domain/association";
-import { runsClaimLifecycle } from "../domain/associationTypes";
+import { dporRequestInput, dporRequestOrchestratorName, type DporDurations } from "../domain/dporRequest";
 import {
   lifecycleEvents,
   lifecycleInput,
+  lifecycleOrchestratorName,
   type LifecycleDurations,
-  type LifecycleInput,
   type StatusChangedSignal,
 } from "../domain/lifecycle";
 import type { AssociationStatus } from "../domain/status";
+import { machineOf } from "../domain/statusMachine";
 import { applyStatusChange, type StatusChange, type StatusPorts } from "./statusChanges";
 
 /**
  * The workflow engine as the application sees it (Durable Functions in production and on the local
- * host; the adapter is `functions/workflows.ts`). Instance ID = association ID.
+ * host; the adapter is `functions/workflows.ts`). An association's workflow has the association's
+ * ID as instance ID; a job's has the job's.
  */
 export interface Workflows {
   /**
@@ -20,14 +22,16 @@ export interface Workflows {
    * "finished" when it completed, failed or was terminated, undefined when there never was one.
    * Throws TransientDependencyError when it cannot tell: "could not tell" is never "not running".
    */
-  state(associationId: string): Promise<"running" | "finished" | undefined>;
-  raise(associationId: string, eventName: string, payload: unknown): Promise<void>;
-  /** Starts (or starts again, over a finished one) the association's lifecycle. */
-  start(input: LifecycleInput): Promise<void>;
+  state(instanceId: string): Promise<"running" | "finished" | undefined>;
+  raise(instanceId: string, eventName: string, payload: unknown): Promise<void>;
+  /** Starts (or starts again, over a finished one) the orchestration `orchestrator` as `instanceId`. */
+  start(orchestrator: string, instanceId: string, input: unknown): Promise<void>;
 }
 
 export interface LifecyclePorts extends StatusPorts {
   durations: LifecycleDurations;
+  /** The DPOR request's reminders and window. */
+  dporDurations: DporDurations;
 }
 
 /** Statuses in which the lifecycle has something to wait for or to do, short of the usage loop. */
@@ -63,39 +67,71 @@ export async function decide(
  * the usage loop completes by itself) drops the event: the next change restarts it.
  */
 export async function follow(
-  ports: Pick<LifecyclePorts, "durations">,
+  ports: Pick<LifecyclePorts, "durations" | "dporDurations">,
   workflows: Workflows,
   association: Association,
   changeId: string,
 ): Promise<void> {
-  if (!runsClaimLifecycle(association.kind)) return;
+  const workflow = workflowOf(association, ports);
+  if (!workflow) return;
   const state = await workflows.state(association.id);
   if (state === "running") {
     const signal: StatusChangedSignal = { changeId, to: association.status };
     await workflows.raise(association.id, lifecycleEvents.statusChanged, signal);
     return;
   }
-  if (statusesWithWork.has(association.status))
-    await workflows.start(lifecycleFor(association, ports.durations));
+  if (workflow.restartsIn.has(association.status))
+    await workflows.start(workflow.orchestrator, association.id, workflow.input);
 }
 
-/** Starts a new association's lifecycle unless it was started before (a retried create). */
+/** Starts a new association's workflow, if its type has one, unless it was started before (a retried create). */
 export async function startLifecycle(
-  ports: Pick<LifecyclePorts, "durations">,
+  ports: Pick<LifecyclePorts, "durations" | "dporDurations">,
   workflows: Workflows,
   association: Association,
 ): Promise<void> {
-  if (!runsClaimLifecycle(association.kind)) return;
+  const workflow = workflowOf(association, ports);
+  if (!workflow) return;
   if ((await workflows.state(association.id)) !== undefined) return;
-  await workflows.start(lifecycleFor(association, ports.durations));
+  await workflows.start(workflow.orchestrator, association.id, workflow.input);
 }
 
-function lifecycleFor(association: Association, durations: LifecycleDurations): LifecycleInput {
-  return lifecycleInput.parse({
-    associationId: association.id,
-    partnerId: association.partnerId,
-    status: association.status,
-    baselineRecorded: association.baseline !== undefined,
-    durations,
-  });
+interface AssociationWorkflow {
+  orchestrator: string;
+  input: unknown;
+  /** Statuses in which a finished workflow is started again after a change (time matters there). */
+  restartsIn: ReadonlySet<AssociationStatus>;
+}
+
+/**
+ * Which workflow keeps an association's time: the claim lifecycle for CPOR kinds, the request
+ * workflow for DPOR; PAL, CSP and TPOR have none (their checks run on timers over all links).
+ */
+function workflowOf(
+  association: Association,
+  ports: Pick<LifecyclePorts, "durations" | "dporDurations">,
+): AssociationWorkflow | undefined {
+  const ids = { associationId: association.id, partnerId: association.partnerId };
+  switch (machineOf(association.kind)) {
+    case "claim":
+      return {
+        orchestrator: lifecycleOrchestratorName,
+        input: lifecycleInput.parse({
+          ...ids,
+          status: association.status,
+          baselineRecorded: association.baseline !== undefined,
+          durations: ports.durations,
+        }),
+        restartsIn: statusesWithWork,
+      };
+    case "dpor":
+      return {
+        orchestrator: dporRequestOrchestratorName,
+        input: dporRequestInput.parse({ ...ids, durations: ports.dporDurations }),
+        // Only a new request waits for the customer; nothing ever moves back to Requested.
+        restartsIn: new Set(),
+      };
+    default:
+      return undefined;
+  }
 }

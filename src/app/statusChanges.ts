@@ -1,7 +1,7 @@
 import type { Association, StatusChangeRecord } from "../domain/association";
 import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
 import type { AssociationStatus, Actor } from "../domain/status";
-import { holdsUnit, rejectionTarget, transition } from "../domain/statusMachine";
+import { holdsUnit, machineOf, rejectionTarget, transition } from "../domain/statusMachine";
 import {
   statusChangedType,
   type WebhookEvent,
@@ -116,7 +116,12 @@ async function attempt(ports: StatusPorts, change: StatusChange): Promise<Status
 
   const to = rejectionTarget(change.to, current.disputedAt);
   const reason = cleanReason(change.reason);
-  const moved = transition(current.status, to, { actor: change.actor, reason, at: change.at });
+  const moved = transition(
+    current.status,
+    to,
+    { actor: change.actor, reason, at: change.at },
+    machineOf(current.kind),
+  );
   if (!holdsUnit(current.status) && holdsUnit(to) && current.units.length > 0)
     await store.claims.claim(current.customerTenantId, current.units, {
       partnerId: current.partnerId,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isoDurationMs } from "../domain/durations";
 import { ValidationError, type FieldIssue } from "../domain/errors";
+import type { DporDurations } from "../domain/dporRequest";
 import { partner } from "../domain/partner";
 import { webhookAllowedHosts } from "../domain/webhookDestination";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
@@ -71,6 +72,55 @@ const tenantPartners = z.string().transform((text, ctx) => {
   }
   return Object.fromEntries(entries);
 });
+
+/** `P7D,P14D`: ISO 8601 durations, comma-separated, ascending; empty for no reminders. */
+const isoDurationList = z.string().transform((text, ctx) => {
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  const values: number[] = [];
+  for (const part of parts) {
+    try {
+      values.push(isoDurationMs(part));
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be ISO 8601 durations separated by commas, such as P7D,P14D (${(err as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  }
+  if (values.some((v, i) => v <= 0 || (i > 0 && v <= (values[i - 1] ?? 0)))) {
+    ctx.addIssue({ code: "custom", message: "must be positive durations in ascending order" });
+    return z.NEVER;
+  }
+  return values;
+});
+
+/** An AES-256 key: base64 of exactly 32 bytes. */
+const secretsKey = z.string().transform((text, ctx) => {
+  const key = Buffer.from(text, "base64");
+  if (key.length !== 32 || key.toString("base64").replace(/=+$/, "") !== text.replace(/=+$/, "")) {
+    ctx.addIssue({ code: "custom", message: "must be base64 of 32 random bytes (an AES-256 key)" });
+    return z.NEVER;
+  }
+  return key;
+});
+
+/** `{"<partner ID>": "<tenant ID>"}`: partners whose Partner Center tenant is not PARTNER_CENTER_TENANT_ID. */
+const partnerTenants = z.string().transform((text, ctx) => {
+  try {
+    const parsed = z.record(partner.shape.id, z.guid()).safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: 'must be a JSON object such as {"<partner ID>": "<tenant ID>"}' });
+  return z.NEVER;
+});
+
+const queueName = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be a queue name");
 
 const environment = z.object({
   /** A connection string (Azurite, account keys)… */
@@ -150,6 +200,28 @@ const environment = z.object({
   ENTRA_AUDIENCE: z.string().min(1).optional(),
   ENTRA_JWKS_URI: jwksUri.optional(),
   ENTRA_TENANT_PARTNERS: tenantPartners.optional(),
+  /**
+   * AES-256-GCM key (base64 of 32 bytes) sealing the secrets the service must keep (PAL identities'
+   * client secrets); a Key Vault reference in production. Absent: nothing that needs it can run.
+   */
+  SECRETS_KEY: secretsKey.optional(),
+  /** Azure Resource Manager, for Partner Admin Links (its `/.default` is the token scope). */
+  ARM_BASE_URL: z.url().default("https://management.azure.com"),
+  /** NCRONTAB (6 fields, UTC) of the PAL re-verification; the timer reads %PAL_VERIFY_SCHEDULE%. */
+  PAL_VERIFY_SCHEDULE: z.string().default("0 0 5 * * 1"),
+  PAL_VERIFY_QUEUE: queueName.default("pal-verify"),
+  /** After a DPOR request, when the customer is reminded (offsets from the request). */
+  DPOR_REMINDERS: isoDurationList.prefault("P7D,P14D"),
+  /** How long a DPOR request waits for the customer before it is Expired. */
+  DPOR_REQUEST_WINDOW: isoDuration.prefault("P30D"),
+  PARTNER_CENTER_BASE_URL: z.url().default("https://api.partnercenter.microsoft.com"),
+  PARTNER_CENTER_CLIENT_ID: z.string().min(1).optional(),
+  PARTNER_CENTER_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The partner's own tenant, where the Partner Center app signs in (app-only). */
+  PARTNER_CENTER_TENANT_ID: z.guid().optional(),
+  PARTNER_CENTER_PARTNER_TENANTS: partnerTenants.optional(),
+  /** NCRONTAB (6 fields, UTC) of the daily CSP re-import; the timer reads %CSP_IMPORT_SCHEDULE%. */
+  CSP_IMPORT_SCHEDULE: z.string().default("0 0 4 * * *"),
   ENTRA_REQUIRED_SCOPE: z
     .string()
     .regex(/^\S+$/, "must be one scope or app role name, without spaces")
@@ -180,6 +252,24 @@ export interface Settings {
   usage: UsageSettings;
   /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
   entraId: EntraIdSettings | undefined;
+  /** The key that seals stored secrets; undefined = PAL linking with an identity is unavailable. */
+  secretsKey: Buffer | undefined;
+  /** Entra ID's authority host (tokens for Graph, ARM and Partner Center), without a trailing slash. */
+  authorityHost: string;
+  dpor: DporDurations;
+  pal: { armBaseUrl: string; verifySchedule: string; verifyQueue: string };
+  partnerCenter: PartnerCenterSettings;
+}
+
+/** The partner's Partner Center app (app-only), for CSP imports. */
+export interface PartnerCenterSettings {
+  baseUrl: string;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  tenantId: string | undefined;
+  /** Partner ID → its Partner Center tenant, where it differs from `tenantId`. */
+  partnerTenants: Record<string, string>;
+  importSchedule: string;
 }
 
 /** Every lifecycle duration, in milliseconds (ISO 8601 durations in the settings). */
@@ -248,6 +338,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     if (stray.length > 0)
       issues.push({ path: "ENTRA_ISSUER", message: `is required when ${stray.join(", ")} is set` });
   }
+  if (parsed.success && parsed.data.DPOR_REMINDERS.some((ms) => ms >= parsed.data.DPOR_REQUEST_WINDOW))
+    issues.push({
+      path: "DPOR_REMINDERS",
+      message: "every reminder must come before DPOR_REQUEST_WINDOW ends",
+    });
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const values = parsed.data;
   return {
@@ -287,6 +382,22 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     webhookAllowedHosts: values.WEBHOOK_ALLOWED_HOSTS,
     entraId: entraIdSettings(values),
+    secretsKey: values.SECRETS_KEY,
+    authorityHost: values.AZURE_AUTHORITY_HOST.replace(/\/+$/, ""),
+    dpor: { remindersMs: values.DPOR_REMINDERS, requestWindowMs: values.DPOR_REQUEST_WINDOW },
+    pal: {
+      armBaseUrl: values.ARM_BASE_URL.replace(/\/+$/, ""),
+      verifySchedule: values.PAL_VERIFY_SCHEDULE,
+      verifyQueue: values.PAL_VERIFY_QUEUE,
+    },
+    partnerCenter: {
+      baseUrl: values.PARTNER_CENTER_BASE_URL.replace(/\/+$/, ""),
+      clientId: values.PARTNER_CENTER_CLIENT_ID,
+      clientSecret: values.PARTNER_CENTER_CLIENT_SECRET,
+      tenantId: values.PARTNER_CENTER_TENANT_ID,
+      partnerTenants: values.PARTNER_CENTER_PARTNER_TENANTS ?? {},
+      importSchedule: values.CSP_IMPORT_SCHEDULE,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { machineOf } from "./statusMachine";
 
 /**
  * The association-type catalog from domain.md, as data. Every rule that depends on the kind of
@@ -213,14 +214,6 @@ export function earnsIncentives(kind: AssociationKind): boolean {
 }
 
 /** The CPOR kinds: claims filed in Partner Center, each run by the claim lifecycle workflow. */
-const claimKinds: ReadonlySet<AssociationKind> = new Set<AssociationKind>([
-  "cpor-osu-modern-work-security",
-  "cpor-osu-business-applications",
-  "cpor-osa",
-  "cpor-revrec",
-  "usage-recognition",
-]);
-
 export function runsClaimLifecycle(kind: AssociationKind): boolean {
-  return claimKinds.has(kind);
+  return machineOf(kind) === "claim";
 }

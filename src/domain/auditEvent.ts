@@ -15,6 +15,12 @@ export const auditEventKinds = [
   "unit-released",
   "milestone-reached",
   "milestone-flagged",
+  /** TPOR: whether it earns changed (a DPOR of the same partner changed). */
+  "eligibility-changed",
+  /** PAL: a re-verification, clean or not. */
+  "verified",
+  /** CSP: an import refreshed what Partner Center shows. */
+  "imported",
 ] as const;
 
 export const auditEvent = z

@@ -18,6 +18,14 @@ const actionByStatus: Readonly<Record<AssociationStatus, CustomerAction | undefi
   Rejected: undefined,
   RejectedFinal: undefined,
   Expired: undefined,
+  // Other types than claims: the customer decides them in Microsoft's portals, not here.
+  Requested: undefined,
+  Active: undefined,
+  Superseded: undefined,
+  Withdrawn: undefined,
+  Drifted: undefined,
+  Removed: undefined,
+  Ended: undefined,
 };
 
 export function customerActionFor(status: AssociationStatus): CustomerAction | undefined {

@@ -1,14 +1,16 @@
 import type { Association } from "./association";
 import { associationTypes } from "./associationTypes";
+import type { DporDurations } from "./dporRequest";
 import type { LifecycleDurations } from "./lifecycle";
 import type { AssociationStatus } from "./status";
+import { machineOf } from "./statusMachine";
 
 /**
  * What a partner sees beside an association's status: the label Partner Center shows for the
  * claim, the next thing that happens by itself (and when), and what the partner should do now.
  * Pure: from the association and the lifecycle durations in force.
  */
-export const partnerCenterStatusLabels: Readonly<Record<AssociationStatus, string>> = {
+export const partnerCenterStatusLabels: Readonly<Partial<Record<AssociationStatus, string>>> = {
   Draft: "Editing",
   Submitted: "Submitted",
   UnderReview: "Under review",
@@ -21,6 +23,28 @@ export const partnerCenterStatusLabels: Readonly<Record<AssociationStatus, strin
   // Never submitted: it expired while being edited.
   Expired: "Editing",
 };
+
+/**
+ * The other types are not claims: the label says what Microsoft's own tools show (the Azure portal's
+ * "Partner information" for DPOR, the Management Partner API for PAL, Partner Center's customer list
+ * for CSP, the enrollment for TPOR).
+ */
+export const otherStatusLabels: Readonly<Partial<Record<AssociationStatus, string>>> = {
+  Requested: "Not set yet (requested from the customer)",
+  Active: "Active",
+  Superseded: "Set to another partner",
+  Expired: "Not set (request expired)",
+  Withdrawn: "Withdrawn",
+  Drifted: "Not attributed (drift)",
+  Removed: "Removed",
+  Ended: "Not in the customer list",
+};
+
+/** The durations the guidance reads: the claim lifecycle's and the DPOR request's. */
+export interface GuidanceDurations {
+  lifecycle: LifecycleDurations;
+  dpor: DporDurations;
+}
 
 export interface Deadline {
   /** When it happens, unless something else happens first. */
@@ -37,13 +61,71 @@ export interface ClaimGuidance {
   nextAction: string;
 }
 
-export function claimGuidance(association: Association, durations: LifecycleDurations): ClaimGuidance {
-  const deadline = deadlineOf(association, durations);
+export function claimGuidance(association: Association, durations: GuidanceDurations): ClaimGuidance {
+  if (machineOf(association.kind) !== "claim") return otherGuidance(association, durations.dpor);
+  const deadline = deadlineOf(association, durations.lifecycle);
   return {
-    partnerCenterStatus: partnerCenterStatusLabels[association.status],
+    partnerCenterStatus: partnerCenterStatusLabels[association.status] ?? association.status,
     deadline,
     nextAction: nextActionOf(association, deadline),
   };
+}
+
+/** DPOR, PAL, CSP and TPOR: what Microsoft shows, the DPOR request's expiry, what to do now. */
+function otherGuidance(a: Association, dpor: DporDurations): ClaimGuidance {
+  const deadline: Deadline | null =
+    a.status === "Requested"
+      ? {
+          at: after(a.createdAt, dpor.requestWindowMs),
+          what: "the request expires unless the DPOR is confirmed",
+          to: "Expired",
+        }
+      : null;
+  return {
+    partnerCenterStatus: otherStatusLabels[a.status] ?? a.status,
+    deadline,
+    nextAction: otherNextAction(a, deadline),
+  };
+}
+
+function otherNextAction(a: Association, deadline: Deadline | null): string {
+  const by = deadline ? ` by ${deadline.at}` : "";
+  const request = a.request;
+  switch (a.status) {
+    case "Requested": {
+      const where = request.type === "dpor" ? ` on subscription ${request.subscriptionId}` : "";
+      return `Wait for the customer's account owner to set partner ID ${request.partnerLocationId}${where} (Azure portal → the subscription → Partner information); confirm it with evidence (POST /confirm)${by}.`;
+    }
+    case "Superseded":
+      return "The customer set another partner as DPOR: ask the customer again and confirm (POST /confirm), or withdraw.";
+    case "Expired":
+      return "The customer did not set it in time: confirm with evidence if it was set after all (POST /confirm), or withdraw.";
+    case "Drifted":
+      return palDriftAction(a);
+    case "Active":
+      if (a.tpor && !a.tpor.incentiveEligible)
+        return `Nothing to do, but this TPOR earns nothing: ${a.tpor.eligibilityReason}.`;
+      if (a.kind === "pal")
+        return a.pal?.source === "link"
+          ? `Nothing: the link is re-verified on schedule; POST /pal-links/${a.id}/verify checks it now.`
+          : "Nothing: the link was recorded by hand and cannot be verified here (link it with POST /pal-links to have it checked).";
+      return "Nothing: the association is in force.";
+    default:
+      return "Nothing: the association is closed; a new one would be needed.";
+  }
+}
+
+function palDriftAction(a: Association): string {
+  switch (a.pal?.drift) {
+    case "deleted":
+      return "The link is gone at Azure: link the identity again (POST /pal-links), or remove it here (DELETE).";
+    case "other-partner":
+      return "The identity now carries another partner ID: link it again with yours (POST /pal-links), or remove it here (DELETE).";
+    case "credential-failing":
+      return "The identity's credential is refused: renew its secret and link again (POST /pal-links), or remove it here (DELETE).";
+    default:
+      return `Verify the link again (POST /pal-links/${a.id}/verify).`;
+  }
 }
 
 const after = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();

@@ -1,9 +1,11 @@
 import { z } from "zod";
 
 /**
- * Association statuses, named as Partner Center names claim statuses so partners recognise them:
- * Draft (no PoE) → Submitted → UnderReview ⇄ PartnerActionRequired → Approved; Rejected → Dispute
- * (once) → RejectedFinal; Expired when no PoE arrives in time. The allowed moves are in statusMachine.ts.
+ * Association statuses. Claims (CPOR) use Partner Center's names so partners recognise them: Draft
+ * (no PoE) → Submitted → UnderReview ⇄ PartnerActionRequired → Approved; Rejected → Dispute (once) →
+ * RejectedFinal; Expired when no PoE arrives in time. The other types have small sets of their own:
+ * DPOR Requested → Active (Superseded, Expired, Withdrawn); PAL Active ⇄ Drifted → Removed; CSP
+ * Active ⇄ Ended; TPOR Active → Withdrawn. Each type's allowed moves are in statusMachine.ts.
  */
 export const associationStatuses = [
   "Draft",
@@ -15,6 +17,13 @@ export const associationStatuses = [
   "Dispute",
   "RejectedFinal",
   "Expired",
+  "Requested",
+  "Active",
+  "Superseded",
+  "Withdrawn",
+  "Drifted",
+  "Removed",
+  "Ended",
 ] as const;
 
 export const associationStatus = z.enum(associationStatuses);

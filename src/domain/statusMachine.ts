@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AssociationKind } from "./associationTypes";
 import { ConflictError, ValidationError } from "./errors";
 import type { FieldIssue } from "./errors";
 import { longText } from "./schemas/primitives";
@@ -6,10 +7,12 @@ import { actor, associationStatus } from "./status";
 import type { Actor, AssociationStatus } from "./status";
 
 /**
- * The CPOR claim lifecycle as Partner Center runs it (domain.md, "Claim status in Partner Center"):
- * Draft → Submitted → UnderReview ⇄ PartnerActionRequired → Approved; Rejected → Dispute (once) →
- * Approved or RejectedFinal; Expired when no PoE arrives in time; the partner may withdraw from any live
- * status. One entry per cause, so the same pair of statuses may appear twice with different actors.
+ * Each association type's status set, as data: one list of moves per machine. The CPOR claim
+ * lifecycle as Partner Center runs it (domain.md, "Claim status in Partner Center"): Draft →
+ * Submitted → UnderReview ⇄ PartnerActionRequired → Approved; Rejected → Dispute (once) → Approved or
+ * RejectedFinal; Expired when no PoE arrives in time; the partner may withdraw from any live status.
+ * DPOR, PAL, CSP and TPOR have their own small machines below. One entry per cause, so the same pair
+ * of statuses may appear twice with different actors.
  */
 export interface Transition {
   from: AssociationStatus;
@@ -18,6 +21,43 @@ export interface Transition {
   actors: readonly Actor[];
   describes: string;
 }
+
+/** The status machines: claims (every CPOR kind) and one per other association type. */
+export const machines = ["claim", "dpor", "pal", "csp", "tpor"] as const;
+export type Machine = (typeof machines)[number];
+
+/** The machine an association kind runs on. */
+export function machineOf(kind: AssociationKind): Machine {
+  switch (kind) {
+    case "dpor":
+    case "pal":
+    case "tpor":
+      return kind;
+    case "csp-direct-bill":
+    case "csp-indirect-reseller":
+      return "csp";
+    default:
+      return "claim";
+  }
+}
+
+/** The status a new association of each machine starts in. */
+export const initialStatus: Readonly<Record<Machine, AssociationStatus>> = {
+  claim: "Draft",
+  dpor: "Requested",
+  pal: "Active",
+  csp: "Active",
+  tpor: "Active",
+};
+
+/** Where the partner's `POST /withdraw` takes each machine (PAL links are removed with DELETE). */
+export const withdrawTarget: Readonly<Record<Machine, AssociationStatus | undefined>> = {
+  claim: "RejectedFinal",
+  dpor: "Withdrawn",
+  pal: undefined,
+  csp: "Ended",
+  tpor: "Withdrawn",
+};
 
 /** Every status the partner may withdraw from: all live ones (see `isLive`). */
 const withdrawableStatuses = [
@@ -117,8 +157,8 @@ const moves: readonly Transition[] = [
 ];
 
 /**
- * Every move, plus one to RejectedFinal beside each move to Rejected: after the one dispute
- * Microsoft allows, a rejection is final (`rejectionTarget` picks it).
+ * The claim machine: every move, plus one to RejectedFinal beside each move to Rejected: after the
+ * one dispute Microsoft allows, a rejection is final (`rejectionTarget` picks it).
  */
 export const transitions: readonly Transition[] = [
   ...moves,
@@ -130,6 +170,97 @@ export const transitions: readonly Transition[] = [
       describes: `${t.describes} (after a dispute: final)`,
     })),
 ];
+
+/**
+ * DPOR: only the customer sets it, so the partner asks (Requested, with reminders) and confirms what
+ * it sees (Active, with evidence). The customer may replace it at any time (Superseded, seen when
+ * another association on the subscription is confirmed); confirming again after an expiry or a
+ * replacement is allowed, because only the customer decides and the evidence shows what it did.
+ */
+const dporMoves: readonly Transition[] = [
+  ...(["Requested", "Expired", "Superseded"] as const).map((from): Transition => ({
+    from,
+    to: "Active",
+    actors: ["partner"],
+    describes:
+      "the partner confirmed, with evidence, that the customer set its partner ID on the subscription",
+  })),
+  {
+    from: "Requested",
+    to: "Expired",
+    actors: ["system"],
+    describes: "the request window passed without the customer setting the partner ID",
+  },
+  {
+    from: "Active",
+    to: "Superseded",
+    actors: ["customer"],
+    describes: "the customer set another partner as the subscription's DPOR",
+  },
+  ...(["Requested", "Active", "Expired", "Superseded"] as const).map((from): Transition => ({
+    from,
+    to: "Withdrawn",
+    actors: ["partner"],
+    describes: "the partner withdrew",
+  })),
+];
+
+/** PAL: linked by the partner; re-verification finds drift (and its end); the partner removes it. */
+const palMoves: readonly Transition[] = [
+  {
+    from: "Active",
+    to: "Drifted",
+    actors: ["system"],
+    describes: "verification found the link deleted, pointing at another partner, or its credential failing",
+  },
+  {
+    from: "Drifted",
+    to: "Active",
+    actors: ["system", "partner"],
+    describes: "verification found the link clean again",
+  },
+  ...(["Active", "Drifted"] as const).map((from): Transition => ({
+    from,
+    to: "Removed",
+    actors: ["partner"],
+    describes: "the partner removed the link",
+  })),
+];
+
+/** CSP: a reseller relationship, as Partner Center lists it (imports) or as the partner records it. */
+const cspMoves: readonly Transition[] = [
+  {
+    from: "Active",
+    to: "Ended",
+    actors: ["system", "partner"],
+    describes:
+      "the customer is no longer in the partner's Partner Center customer list, or the partner ended it",
+  },
+  {
+    from: "Ended",
+    to: "Active",
+    actors: ["system"],
+    describes: "the customer is in the partner's Partner Center customer list again",
+  },
+];
+
+/** TPOR: set by the Enterprise Agreement transaction; the partner may only withdraw its record. */
+const tporMoves: readonly Transition[] = [
+  { from: "Active", to: "Withdrawn", actors: ["partner"], describes: "the partner withdrew the record" },
+];
+
+const machineMoves: Readonly<Record<Machine, readonly Transition[]>> = {
+  claim: transitions,
+  dpor: dporMoves,
+  pal: palMoves,
+  csp: cspMoves,
+  tpor: tporMoves,
+};
+
+/** The moves of one machine. */
+export function transitionsOf(machine: Machine): readonly Transition[] {
+  return machineMoves[machine];
+}
 
 /**
  * One applied status change, as the audit trail stores it and reads it back. `at` is a UTC
@@ -161,26 +292,35 @@ export class IllegalTransitionError extends ConflictError {
   /** Set when the move exists but another actor must make it. */
   readonly actor: Actor | undefined;
 
-  constructor(from: AssociationStatus, to: AssociationStatus, actor?: Actor) {
-    super(illegalMessage(from, to, actor));
+  constructor(from: AssociationStatus, to: AssociationStatus, actor?: Actor, machine: Machine = "claim") {
+    super(illegalMessage(from, to, actor, machine));
     this.from = from;
     this.to = to;
     this.actor = actor;
   }
 }
 
-function illegalMessage(from: AssociationStatus, to: AssociationStatus, actor: Actor | undefined): string {
+function illegalMessage(
+  from: AssociationStatus,
+  to: AssociationStatus,
+  actor: Actor | undefined,
+  machine: Machine,
+): string {
   if (actor !== undefined) {
-    const allowed = movesBetween(from, to).flatMap((t) => t.actors);
+    const allowed = movesBetween(from, to, machine).flatMap((t) => t.actors);
     return `the ${actor} cannot move an association from ${from} to ${to} (only the ${unique(allowed).join(" or the ")} may)`;
   }
-  const next = allowedNext(from);
+  const next = allowedNext(from, undefined, machine);
   const options = next.length > 0 ? `allowed from ${from}: ${next.join(", ")}` : `${from} is final`;
   return `cannot move an association from ${from} to ${to} (${options})`;
 }
 
-function movesBetween(from: AssociationStatus, to: AssociationStatus): readonly Transition[] {
-  return transitions.filter((t) => t.from === from && t.to === to);
+function movesBetween(
+  from: AssociationStatus,
+  to: AssociationStatus,
+  machine: Machine,
+): readonly Transition[] {
+  return machineMoves[machine].filter((t) => t.from === from && t.to === to);
 }
 
 function unique<T>(items: readonly T[]): T[] {
@@ -197,6 +337,7 @@ export function transition(
   current: AssociationStatus,
   to: AssociationStatus,
   change: ChangeRequest,
+  machine: Machine = "claim",
 ): StatusChange {
   const parsed = statusChange.safeParse({ from: current, to, ...change });
   if (!parsed.success) {
@@ -205,28 +346,34 @@ export function transition(
       { cause: parsed.error },
     );
   }
-  const moves = movesBetween(current, to);
-  if (moves.length === 0) throw new IllegalTransitionError(current, to);
+  const moves = movesBetween(current, to, machine);
+  if (moves.length === 0) throw new IllegalTransitionError(current, to, undefined, machine);
   if (!moves.some((t) => t.actors.includes(change.actor))) {
-    throw new IllegalTransitionError(current, to, change.actor);
+    throw new IllegalTransitionError(current, to, change.actor, machine);
   }
   return parsed.data;
 }
 
-/** The statuses reachable in one move from `status`, by `actor` when given; in `transitions` order. */
-export function allowedNext(status: AssociationStatus, by?: Actor): AssociationStatus[] {
-  const moves = transitions.filter((t) => t.from === status && (by === undefined || t.actors.includes(by)));
+/** The statuses reachable in one move from `status`, by `actor` when given; in the machine's order. */
+export function allowedNext(
+  status: AssociationStatus,
+  by?: Actor,
+  machine: Machine = "claim",
+): AssociationStatus[] {
+  const moves = machineMoves[machine].filter(
+    (t) => t.from === status && (by === undefined || t.actors.includes(by)),
+  );
   return unique(moves.map((t) => t.to));
 }
 
-/** A terminal status has no way out: RejectedFinal and Expired. Derived from the data. */
-export function isTerminal(status: AssociationStatus): boolean {
-  return allowedNext(status).length === 0;
+/** A terminal status has no way out (claims: RejectedFinal and Expired). Derived from the data. */
+export function isTerminal(status: AssociationStatus, machine: Machine = "claim"): boolean {
+  return allowedNext(status, undefined, machine).length === 0;
 }
 
-/** Whether the association can still move: everything but RejectedFinal and Expired. */
-export function isLive(status: AssociationStatus): boolean {
-  return !isTerminal(status);
+/** Whether the association can still move. */
+export function isLive(status: AssociationStatus, machine: Machine = "claim"): boolean {
+  return !isTerminal(status, machine);
 }
 
 /**
@@ -241,6 +388,11 @@ const unitHoldingStatuses: ReadonlySet<AssociationStatus> = new Set<AssociationS
   "PartnerActionRequired",
   "Approved",
   "Dispute",
+  // DPOR: a live request or a confirmed DPOR (one per partner and subscription); PAL: a live link
+  // (one per tenant and identity); CSP: a live relationship; TPOR: the enrollment's one partner.
+  "Requested",
+  "Active",
+  "Drifted",
 ]);
 
 export function holdsUnit(status: AssociationStatus): boolean {

@@ -1,12 +1,13 @@
+import type { StoredRequest } from "./association";
 import type { AssociationKind } from "./associationTypes";
-import { associationTypes } from "./associationTypes";
-import type { CreateAssociationInput } from "./schemas/createAssociation";
 import { associationKindOf } from "./schemas/createAssociation";
 
 /**
  * Claim units: the strings the claims index is keyed by (PartitionKey = customer tenant,
- * RowKey = unit). Only kinds that allow one partner per unit are claimed. A unit names what is
- * held (`workload:teams`), never who holds it, so it is safe to show to any partner.
+ * RowKey = unit). A unit names what is held (`workload:teams`), never who holds it, so it is safe to
+ * show to any partner. Exclusive kinds hold a unit one partner at a time (CPOR, TPOR); for kinds
+ * where partners coexist (DPOR requests, PAL, CSP) the unit carries the partner's own ID, so it
+ * only stops the same partner from holding the thing twice, and only that partner ever sees it.
  */
 
 /** Each exclusive subscription kind is its own slot: a DPOR and an OSA on one subscription coexist. */
@@ -16,19 +17,24 @@ const subscriptionSlot: Partial<Record<AssociationKind, string>> = {
   "cpor-revrec": "revrec-subscription",
 };
 
-/** The units a create request must hold exclusively; empty for kinds where partners coexist. */
-export function claimUnitsOf(input: CreateAssociationInput): string[] {
-  const kind = associationKindOf(input);
-  if (associationTypes[kind].partnersPerUnit === "many") return [];
-  switch (input.type) {
+/** The units a new association holds while it is live. */
+export function claimUnitsOf(partnerId: string, request: StoredRequest): string[] {
+  switch (request.type) {
+    case "cpor": {
+      const kind = associationKindOf(request);
+      if (request.subscriptionId) return [`${subscriptionSlot[kind]}:${request.subscriptionId}`];
+      return (request.workloads ?? []).map((w) => `workload:${w}`);
+    }
     case "tpor":
-      return [`tpor-enrollment:${input.enrollmentNumber}`];
+      return [`tpor-enrollment:${request.enrollmentNumber}`];
     case "dpor":
-      return [`dpor-subscription:${input.subscriptionId}`];
-    case "cpor":
-      if (input.subscriptionId) return [`${subscriptionSlot[kind]}:${input.subscriptionId}`];
-      return (input.workloads ?? []).map((w) => `workload:${w}`);
-    default:
-      return [];
+      // Several partners may ask for one subscription; the customer picks (domain.md).
+      return [`dpor-request:${request.subscriptionId.toLowerCase()}:${partnerId}`];
+    case "pal":
+      return "identity" in request
+        ? [`pal-identity:${request.identity.clientId.toLowerCase()}:${partnerId}`]
+        : [`pal-credential:${request.credential.objectId.toLowerCase()}:${partnerId}`];
+    case "csp":
+      return [`csp-customer:${partnerId}`];
   }
 }

@@ -1,7 +1,6 @@
 import type { Association } from "../domain/association";
 import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
-import type { LifecycleDurations } from "../domain/lifecycle";
-import { claimGuidance } from "../domain/partnerCenter";
+import { claimGuidance, type GuidanceDurations } from "../domain/partnerCenter";
 
 /**
  * What the API shows of an association: an allow-list of fields (OWASP API3), never the stored
@@ -10,7 +9,7 @@ import { claimGuidance } from "../domain/partnerCenter";
  */
 export function associationView(
   a: Association,
-  durations: LifecycleDurations,
+  durations: GuidanceDurations,
   timeline?: readonly AuditEvent[],
 ) {
   const { request } = a;
@@ -34,6 +33,7 @@ export function associationView(
     ...("customerContact" in request ? { customerContact: request.customerContact } : {}),
     ...("partnerContact" in request ? { partnerContact: request.partnerContact } : {}),
     ...(request.claimName ? { claimName: request.claimName } : {}),
+    ...typeDetails(a),
     units: a.units,
     ...(a.review ? { review: a.review } : {}),
     ...(a.disputedAt ? { disputedAt: a.disputedAt } : {}),
@@ -42,6 +42,73 @@ export function associationView(
     statusChangedAt: a.statusChangedAt,
     ...(timeline ? { timeline: withLastChange(timeline, a).map(timelineEntry) } : {}),
   };
+}
+
+/**
+ * What each type adds: the PAL link's identity and drift (never its secret), the DPOR's evidence,
+ * the CSP relationship as Partner Center shows it, the TPOR's enrollment and whether it earns.
+ */
+function typeDetails(a: Association) {
+  const { request } = a;
+  switch (request.type) {
+    case "pal": {
+      const pal = a.pal;
+      return {
+        ...("identity" in request ? { identity: request.identity } : { credential: request.credential }),
+        ...(pal
+          ? {
+              source: pal.source,
+              ...(pal.objectId ? { objectId: pal.objectId } : {}),
+              linkedPartnerId: pal.linkedPartnerId,
+              linkedAt: pal.linkedAt,
+              lastVerifiedAt: pal.lastVerifiedAt ?? null,
+              drift: pal.drift,
+              ...(pal.driftDetail ? { driftDetail: pal.driftDetail } : {}),
+            }
+          : {}),
+      };
+    }
+    case "dpor":
+      return {
+        ...(a.dpor?.evidence
+          ? {
+              evidence: {
+                kind: a.dpor.evidence.kind,
+                ...(a.dpor.evidence.note ? { note: a.dpor.evidence.note } : {}),
+                ...(a.dpor.evidence.documentName ? { documentName: a.dpor.evidence.documentName } : {}),
+              },
+            }
+          : {}),
+        ...(a.dpor?.confirmedAt ? { confirmedAt: a.dpor.confirmedAt } : {}),
+      };
+    case "csp":
+      return {
+        model: request.model,
+        ...(request.indirectProviderLocationId
+          ? { indirectProviderLocationId: request.indirectProviderLocationId }
+          : {}),
+        ...(a.csp
+          ? {
+              source: a.csp.source,
+              ...(a.csp.companyName ? { companyName: a.csp.companyName } : {}),
+              subscriptions: a.csp.subscriptions,
+              subscriptionCount: a.csp.subscriptionCount,
+              ...(a.csp.lastImportedAt ? { lastImportedAt: a.csp.lastImportedAt } : {}),
+            }
+          : {}),
+      };
+    case "tpor":
+      return {
+        role: request.role,
+        enrollmentNumber: request.enrollmentNumber,
+        subscriptionIds: a.tpor?.subscriptionIds ?? request.subscriptionIds ?? [],
+        ...(a.tpor
+          ? { incentiveEligible: a.tpor.incentiveEligible, eligibilityReason: a.tpor.eligibilityReason }
+          : {}),
+      };
+    default:
+      return {};
+  }
 }
 
 /**

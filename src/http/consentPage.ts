@@ -37,6 +37,13 @@ export const statusLabels: Readonly<Record<AssociationStatus, string>> = {
   Dispute: "Dispute",
   RejectedFinal: "Rejected (final)",
   Expired: "Expired",
+  Requested: "Requested",
+  Active: "Active",
+  Superseded: "Superseded",
+  Withdrawn: "Withdrawn",
+  Drifted: "Drifted",
+  Removed: "Removed",
+  Ended: "Ended",
 };
 
 /** What the page shows about a claim: allow-listed fields only (never another party's data). */
@@ -170,6 +177,14 @@ const statusExplanations: Readonly<Record<AssociationStatus, string>> = {
   Dispute: "The partner is disputing a rejection of this claim.",
   RejectedFinal: "This association is closed.",
   Expired: "This claim expired before it was submitted.",
+  // Consent links are made for claims only; these keep the page total over every status.
+  Requested: "The partner has asked you to set it as partner of record.",
+  Active: "This association is active.",
+  Superseded: "This association was replaced.",
+  Withdrawn: "The partner withdrew this association.",
+  Drifted: "This association needs the partner's attention.",
+  Removed: "This association was removed.",
+  Ended: "This association has ended.",
 };
 
 /** The GET page: the claim, and the one form that fits its status (none once it is over). */

@@ -19,6 +19,13 @@ export interface PartnerCall {
   partnerId: string;
   /** The request body as text ("" when none). */
   body: string;
+  /** "csv" when an endpoint that accepts CSV was sent `text/csv`; otherwise "json". */
+  bodyFormat: "json" | "csv";
+}
+
+/** What request bodies an endpoint accepts: JSON always; CSV where an endpoint takes files. */
+export interface EndpointOptions {
+  acceptsCsv?: boolean;
 }
 
 export interface EndpointPorts {
@@ -41,8 +48,9 @@ const maxBodyBytes = 15 * 1024 * 1024;
 export function partnerEndpoint(
   getPorts: () => EndpointPorts,
   handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+  options: EndpointOptions = {},
 ) {
-  return endpoint(getPorts, partnerAuth, handler);
+  return endpoint(getPorts, partnerAuth, handler, options);
 }
 
 /** `/api/v1/admin/*`: `Authorization: ApiKey <ADMIN_API_KEY>`; closed when the setting is absent. */
@@ -57,6 +65,7 @@ function endpoint(
   getPorts: () => EndpointPorts,
   authenticate: Authenticate,
   handler: (call: PartnerCall) => Promise<HttpResponseInit>,
+  options: EndpointOptions = {},
 ) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
@@ -68,8 +77,10 @@ function endpoint(
         return problem(413, "Payload too large", `bodies are limited to ${maxBodyBytes} bytes`);
       // Before the Idempotency-Key is taken: the client may resend under the same key, as JSON.
       const contentType = request.headers.get("content-type") ?? undefined;
-      if (body !== "" && !isJsonMediaType(contentType)) return unsupportedMediaType(mediaTypeOf(contentType));
-      const call = { request, context, partnerId, body };
+      const csv = options.acceptsCsv === true && isCsvMediaType(contentType);
+      if (body !== "" && !csv && !isJsonMediaType(contentType))
+        return unsupportedMediaType(mediaTypeOf(contentType), options.acceptsCsv === true);
+      const call: PartnerCall = { request, context, partnerId, body, bodyFormat: csv ? "csv" : "json" };
       if (request.method !== "POST") return await handler(call);
       return await idempotent(ports, call, handler);
     } catch (err) {
@@ -232,6 +243,17 @@ function failed(context: InvocationContext, err: unknown): HttpResponseInit {
 function isJsonMediaType(contentType: string | undefined): boolean {
   const [type = "", ...parameters] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json" && !/^application\/[\w.!#$&^-]+\+json$/.test(type)) return false;
+  return isUtf8(parameters);
+}
+
+/** `text/csv` (RFC 4180), read as UTF-8 like JSON. */
+function isCsvMediaType(contentType: string | undefined): boolean {
+  const [type = "", ...parameters] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
+  return type === "text/csv" && isUtf8(parameters);
+}
+
+/** No charset parameter, or UTF-8. */
+function isUtf8(parameters: readonly string[]): boolean {
   const charset = parameters
     .find((p) => p.startsWith("charset="))
     ?.slice("charset=".length)

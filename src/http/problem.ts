@@ -60,12 +60,20 @@ export function unprocessable(detail: string, errors: readonly FieldIssue[]): Ht
  * A 415: the request carries a body that is not JSON. Names the header, and the type received when
  * it reads as one (anything else stays out of the answer).
  */
-export function unsupportedMediaType(received: string | undefined): HttpResponseInit {
+export function unsupportedMediaType(received: string | undefined, csvToo = false): HttpResponseInit {
   const shown =
     received !== undefined && /^[\w.+-]{1,127}\/[\w.+-]{1,127}$/.test(received) ? received : undefined;
   const got = shown ? `, not ${shown}` : received ? "" : " (the Content-Type header is missing)";
-  return problem(415, "Unsupported Media Type", `send the request body as application/json${got}`, {
-    errors: [{ path: "header:Content-Type", message: "must be application/json (UTF-8) or a +json type" }],
+  const accepted = csvToo ? "application/json or text/csv" : "application/json";
+  return problem(415, "Unsupported Media Type", `send the request body as ${accepted}${got}`, {
+    errors: [
+      {
+        path: "header:Content-Type",
+        message: csvToo
+          ? "must be application/json (UTF-8), a +json type, or text/csv (UTF-8)"
+          : "must be application/json (UTF-8) or a +json type",
+      },
+    ],
   });
 }
 

@@ -1,14 +1,21 @@
 import { z } from "zod";
-import { association } from "../domain/association";
+import { association, cspDetails, dporDetails, palDetails, tporDetails } from "../domain/association";
 import { associationKind } from "../domain/associationTypes";
 import { auditEvent } from "../domain/auditEvent";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
 import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
 import { outboxMessage } from "../domain/outboxMessage";
 import { partner } from "../domain/partner";
-import { partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
+import { otherStatusLabels, partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
 import { reviewRecord } from "../domain/review";
-import { createAssociationInput, createCporInput } from "../domain/schemas/createAssociation";
+import {
+  createAssociationInput,
+  createCporInput,
+  createCspInput,
+  createPalInput,
+  createTporInput,
+  palLinkRequest,
+} from "../domain/schemas/createAssociation";
 import { putWebhookInput } from "../domain/schemas/webhook";
 import { associationStatus } from "../domain/status";
 import { usageSnapshot } from "../domain/usageSnapshot";
@@ -54,7 +61,9 @@ export const timelineEntryView = auditEvent.pick({
 });
 
 const requestTypes = createAssociationInput.options.map((o) => o.shape.type.value);
-const partnerCenterStatuses = [...new Set(Object.values(partnerCenterStatusLabels))];
+const partnerCenterStatuses = [
+  ...new Set([...Object.values(partnerCenterStatusLabels), ...Object.values(otherStatusLabels)]),
+];
 
 /**
  * An association as `associationView` (src/http/associationView.ts) shows it: the request's fields
@@ -67,9 +76,10 @@ export const associationViewResponse = z
     type: z.enum(requestTypes).meta({ description: "The request type the association was created with." }),
     kind: associationKind,
     status: associationStatus,
-    partnerCenterStatus: z
-      .enum(partnerCenterStatuses)
-      .meta({ description: "The label Partner Center shows for the claim." }),
+    partnerCenterStatus: z.enum(partnerCenterStatuses).meta({
+      description:
+        "The label Partner Center shows for a claim; for the other types, what Microsoft's own tools show.",
+    }),
     deadline: deadlineView
       .nullable()
       .meta({ description: "The next move time makes, or null when none is pending." }),
@@ -84,6 +94,54 @@ export const associationViewResponse = z
     customerContact: createCporInput.shape.customerContact.optional(),
     partnerContact: createCporInput.shape.partnerContact.optional(),
     claimName: createCporInput.shape.claimName,
+    identity: palLinkRequest.shape.identity
+      .optional()
+      .meta({ description: "PAL links: the identity by its client ID (its secret is never shown)." }),
+    credential: createPalInput.shape.credential
+      .optional()
+      .meta({ description: "PAL recorded by hand: the credential as the partner entered it." }),
+    source: z
+      .union([palDetails.shape.source, cspDetails.shape.source])
+      .optional()
+      .meta({ description: "PAL: `link` (made and verified here) or `record`; CSP: `import` or `manual`." }),
+    objectId: palDetails.shape.objectId.meta({
+      description: "PAL: the identity's object ID in the customer tenant.",
+    }),
+    linkedPartnerId: palDetails.shape.linkedPartnerId
+      .optional()
+      .meta({ description: "PAL: the partner location ID the link carries." }),
+    linkedAt: palDetails.shape.linkedAt.optional(),
+    lastVerifiedAt: palDetails.shape.linkedAt
+      .nullable()
+      .optional()
+      .meta({ description: "PAL: when the link was last checked at Azure; null before the first check." }),
+    drift: palDetails.shape.drift
+      .optional()
+      .meta({ description: "PAL: what the last check found wrong; null when the link is clean." }),
+    driftDetail: palDetails.shape.driftDetail,
+    evidence: dporDetails.shape.evidence
+      .unwrap()
+      .omit({ documentId: true })
+      .optional()
+      .meta({ description: "DPOR: how the partner confirmed the customer set it." }),
+    confirmedAt: dporDetails.shape.confirmedAt,
+    model: createCspInput.shape.model.optional(),
+    indirectProviderLocationId: createCspInput.shape.indirectProviderLocationId,
+    companyName: cspDetails.shape.companyName,
+    subscriptions: cspDetails.shape.subscriptions
+      .optional()
+      .meta({ description: "CSP: the customer's subscriptions as Partner Center lists them." }),
+    subscriptionCount: cspDetails.shape.subscriptionCount.optional(),
+    lastImportedAt: cspDetails.shape.lastImportedAt,
+    role: createTporInput.shape.role.optional(),
+    enrollmentNumber: createTporInput.shape.enrollmentNumber.optional(),
+    subscriptionIds: tporDetails.shape.subscriptionIds
+      .optional()
+      .meta({ description: "TPOR: the enrollment's subscriptions." }),
+    incentiveEligible: tporDetails.shape.incentiveEligible
+      .optional()
+      .meta({ description: "TPOR: false where the partner is the DPOR of one of the subscriptions." }),
+    eligibilityReason: tporDetails.shape.eligibilityReason.optional(),
     units: association.shape.units.meta({
       description: "Claim units held while the association is live; empty for multi-partner kinds.",
     }),

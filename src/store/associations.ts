@@ -1,10 +1,18 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
-import { association, statusChangeRecord, type Association } from "../domain/association";
+import {
+  association,
+  cspDetails,
+  dporDetails,
+  palDetails,
+  statusChangeRecord,
+  storedRequest,
+  tporDetails,
+  type Association,
+} from "../domain/association";
 import { reviewRecord } from "../domain/review";
 import { associationKind, type AssociationKind } from "../domain/associationTypes";
 import { NotFoundError } from "../domain/errors";
-import { createAssociationInput } from "../domain/schemas/createAssociation";
 import type { AssociationStatus } from "../domain/status";
 import { entityCodec, etagOf, jsonColumn, type Versioned } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
@@ -21,26 +29,55 @@ const entity = association
     milestoneFlags: true,
     lastChange: true,
     review: true,
+    dpor: true,
+    pal: true,
+    csp: true,
+    tpor: true,
   })
   .extend({
     partitionKey: z.string(),
     rowKey: z.string(),
     unitsJson: jsonColumn(z.array(z.string())),
-    requestJson: jsonColumn(createAssociationInput),
+    requestJson: jsonColumn(storedRequest),
     baselineJson: jsonColumn(association.shape.baseline.unwrap()).optional(),
     milestoneFlagsJson: jsonColumn(association.shape.milestoneFlags.unwrap()).optional(),
     lastChangeJson: jsonColumn(statusChangeRecord).optional(),
     reviewJson: jsonColumn(reviewRecord).optional(),
+    dporJson: jsonColumn(dporDetails).optional(),
+    palJson: jsonColumn(palDetails).optional(),
+    cspJson: jsonColumn(cspDetails).optional(),
+    tporJson: jsonColumn(tporDetails).optional(),
   });
 
 /** Optional structured fields, each kept as one JSON column named `<field>Json`. */
-const jsonFields = ["baseline", "milestoneFlags", "lastChange", "review"] as const;
+const jsonFields = [
+  "baseline",
+  "milestoneFlags",
+  "lastChange",
+  "review",
+  "dpor",
+  "pal",
+  "csp",
+  "tpor",
+] as const;
 
 const codec = entityCodec({
   what: "association",
   schema: entity,
   toEntity: (value: Association) => {
-    const { units, request, baseline: _b, milestoneFlags: _m, lastChange: _l, review: _v, ...rest } = value;
+    const {
+      units,
+      request,
+      baseline: _b,
+      milestoneFlags: _m,
+      lastChange: _l,
+      review: _v,
+      dpor: _d,
+      pal: _p,
+      csp: _c,
+      tpor: _t,
+      ...rest
+    } = value;
     const columns: Record<string, string> = {};
     for (const field of jsonFields)
       if (value[field] !== undefined) columns[`${field}Json`] = JSON.stringify(value[field]);
@@ -62,6 +99,10 @@ const codec = entityCodec({
     milestoneFlagsJson,
     lastChangeJson,
     reviewJson,
+    dporJson,
+    palJson,
+    cspJson,
+    tporJson,
     ...rest
   }) => ({
     ...rest,
@@ -71,6 +112,10 @@ const codec = entityCodec({
     ...(milestoneFlagsJson ? { milestoneFlags: milestoneFlagsJson } : {}),
     ...(lastChangeJson ? { lastChange: lastChangeJson } : {}),
     ...(reviewJson ? { review: reviewJson } : {}),
+    ...(dporJson ? { dpor: dporJson } : {}),
+    ...(palJson ? { pal: palJson } : {}),
+    ...(cspJson ? { csp: cspJson } : {}),
+    ...(tporJson ? { tpor: tporJson } : {}),
   }),
 });
 

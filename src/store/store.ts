@@ -5,6 +5,7 @@ import { ClaimRepository } from "./claims";
 import { DocumentStore } from "./documents";
 import { IdempotencyKeyRepository, type IdempotencyOptions } from "./idempotencyKeys";
 import { IncentiveLedgerRepository } from "./incentiveLedger";
+import { JobRepository } from "./jobs";
 import { OutboxRepository } from "./outbox";
 import { PartnerRepository } from "./partners";
 import { TableStore, type StorageConnection, type TableStoreOptions } from "./tableStore";
@@ -23,6 +24,7 @@ export interface Store {
   idempotencyKeys: IdempotencyKeyRepository;
   apiKeys: ApiKeyRepository;
   documents: DocumentStore;
+  jobs: JobRepository;
 }
 
 export function createStore(
@@ -42,5 +44,6 @@ export function createStore(
     idempotencyKeys: new IdempotencyKeyRepository(tables, options.idempotency),
     apiKeys: new ApiKeyRepository(tables),
     documents: new DocumentStore(connection),
+    jobs: new JobRepository(tables),
   };
 }

@@ -19,6 +19,8 @@ export const tableNames = [
   "outbox",
   "idempotencyKeys",
   "apiKeys",
+  "jobs",
+  "jobResults",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

@@ -1,6 +1,5 @@
 import type { Workflows } from "../../src/app/lifecycle";
 import { TransientDependencyError } from "../../src/domain/errors";
-import type { LifecycleInput } from "../../src/domain/lifecycle";
 
 /**
  * The Workflows port for handler tests that run without a host: records every event raised and
@@ -10,7 +9,10 @@ import type { LifecycleInput } from "../../src/domain/lifecycle";
  */
 export class RecordingWorkflows implements Workflows {
   readonly raised: { associationId: string; eventName: string; payload: unknown }[] = [];
-  readonly started: LifecycleInput[] = [];
+  /** The input of every start, in order. */
+  readonly started: unknown[] = [];
+  /** The orchestrator and instance of every start, in order. */
+  readonly starts: { orchestrator: string; instanceId: string }[] = [];
 
   constructor(
     public running: "running" | "finished" | undefined = "running",
@@ -28,10 +30,11 @@ export class RecordingWorkflows implements Workflows {
     return Promise.resolve();
   }
 
-  start(input: LifecycleInput): Promise<void> {
+  start(orchestrator: string, instanceId: string, input: unknown): Promise<void> {
     const failed = this.fail();
     if (failed) return failed.then(() => undefined);
     this.started.push(input);
+    this.starts.push({ orchestrator, instanceId });
     this.running = "running";
     return Promise.resolve();
   }

@@ -44,7 +44,7 @@ function actionEndpoint(ports: () => Ports, status: 200 | 202, run: Run) {
     };
     try {
       const association = await run(appPorts(), durableWorkflows(call.context), action, call);
-      return { status, jsonBody: associationView(association, ports().settings.lifecycle) };
+      return { status, jsonBody: associationView(association, ports().settings) };
     } catch (err) {
       if (err instanceof PoeRejectedError) return poeRejected(err);
       throw err;

@@ -27,7 +27,7 @@ export function createAssociationHandler(ports: () => Ports) {
     return {
       status: 201,
       headers: { location: `${ports().settings.publicBaseUrl}/api/v1/associations/${association.id}` },
-      jsonBody: associationView(association, ports().settings.lifecycle),
+      jsonBody: associationView(association, ports().settings),
     };
   });
 }
@@ -62,7 +62,7 @@ export function listAssociationsHandler(ports: () => Ports) {
     return {
       status: 200,
       jsonBody: {
-        items: page.items.map((a) => associationView(a, settings.lifecycle)),
+        items: page.items.map((a) => associationView(a, settings)),
         ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
       },
     };
@@ -76,7 +76,7 @@ export function getAssociationHandler(ports: () => Ports) {
     const id = call.request.params["id"] ?? "";
     const found = await store.associations.get(call.partnerId, id);
     const timeline = await store.auditEvents.timeline(call.partnerId, id);
-    return { status: 200, jsonBody: associationView(found.value, settings.lifecycle, timeline) };
+    return { status: 200, jsonBody: associationView(found.value, settings, timeline) };
   });
 }
 

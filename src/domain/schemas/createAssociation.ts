@@ -114,6 +114,15 @@ export const createTporInput = z
     role: z.enum(["licensing-solution-provider", "enterprise-direct-advisor"]),
     ...common,
     enrollmentNumber,
+    /** The enrollment's subscriptions: TPOR earns nothing on one where the partner is the DPOR. */
+    subscriptionIds: z
+      .array(guid)
+      .max(100)
+      .refine(
+        (ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length,
+        "must not repeat a subscription",
+      )
+      .optional(),
   })
   .strict();
 
@@ -125,6 +134,22 @@ export const createAssociationInput = z.discriminatedUnion("type", [
   createTporInput,
 ]);
 export type CreateAssociationInput = z.infer<typeof createAssociationInput>;
+
+/**
+ * A PAL link made through `POST /api/v1/pal-links` as the association keeps it: the identity by its
+ * client ID only (its secret is sealed in the association's `pal`, never in the request).
+ */
+export const palLinkRequest = z
+  .object({
+    type: z.literal("pal"),
+    source: z.literal("link"),
+    partnerLocationId,
+    customerTenantId: guid,
+    identity: z.object({ clientId: guid }).strict(),
+    claimName: shortText(120).optional(),
+  })
+  .strict();
+export type PalLinkRequest = z.infer<typeof palLinkRequest>;
 export type CreateCporInput = z.infer<typeof createCporInput>;
 
 type CporShape = Pick<CreateCporInput, "engagement" | "workloads" | "subscriptionId">;
@@ -145,8 +170,8 @@ function cporKind(input: CporShape): AssociationKind {
   }
 }
 
-/** The catalog entry a valid create request falls under. */
-export function associationKindOf(input: CreateAssociationInput): AssociationKind {
+/** The catalog entry a valid create request (or a stored PAL link) falls under. */
+export function associationKindOf(input: CreateAssociationInput | PalLinkRequest): AssociationKind {
   switch (input.type) {
     case "cpor":
       return cporKind(input);

@@ -254,7 +254,7 @@ describe("the claim lifecycle as Partner Center runs it", () => {
     const { id } = (await response.json()) as { id: string };
     const submitted = await post(`/api/v1/associations/${id}/submit`, {});
     expect(submitted.status).toBe(409);
-    expect((await read(id)).status).toBe("Draft");
+    expect((await read(id)).status).toBe("Requested");
   });
 
   it("pages the outbox as asked", async () => {

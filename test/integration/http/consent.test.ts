@@ -49,7 +49,7 @@ async function setup(
   const handlers = createConsentHandlers(() => ({
     store,
     signingKey: "signingKey" in options ? options.signingKey : key,
-    lifecycle: { store, durations },
+    lifecycle: { store, durations, dporDurations: { remindersMs: [], requestWindowMs: 60_000 } },
     workflows: () => workflows,
     now: () => now,
   }));

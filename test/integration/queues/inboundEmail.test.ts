@@ -38,7 +38,7 @@ async function setup(
   const handler = createInboundEmailHandler(() => ({
     store,
     signingKey: key,
-    lifecycle: { store, durations },
+    lifecycle: { store, durations, dporDurations: { remindersMs: [], requestWindowMs: 60_000 } },
     workflows: () => workflows,
     now: () => now,
   }));

@@ -35,7 +35,52 @@ describe("loadSettings", () => {
           baseUrl: "https://graph.microsoft.com/v1.0",
         },
       },
+      entraId: undefined,
+      secretsKey: undefined,
+      authorityHost: "https://login.microsoftonline.com",
+      dpor: { remindersMs: [7 * 86_400_000, 14 * 86_400_000], requestWindowMs: 30 * 86_400_000 },
+      pal: {
+        armBaseUrl: "https://management.azure.com",
+        verifySchedule: "0 0 5 * * 1",
+        verifyQueue: "pal-verify",
+      },
+      partnerCenter: {
+        baseUrl: "https://api.partnercenter.microsoft.com",
+        clientId: undefined,
+        clientSecret: undefined,
+        tenantId: undefined,
+        partnerTenants: {},
+        importSchedule: "0 0 4 * * *",
+      },
     });
+  });
+
+  it.each([
+    ["DPOR_REMINDERS", { DPOR_REMINDERS: "P14D,P7D" }],
+    ["DPOR_REMINDERS", { DPOR_REMINDERS: "P7D,soon" }],
+    ["DPOR_REMINDERS", { DPOR_REMINDERS: "P31D" }],
+    ["SECRETS_KEY", { SECRETS_KEY: Buffer.alloc(16).toString("base64") }],
+    ["SECRETS_KEY", { SECRETS_KEY: "not base64 at all!" }],
+    ["PARTNER_CENTER_PARTNER_TENANTS", { PARTNER_CENTER_PARTNER_TENANTS: '{"fabrikam": "not-a-guid"}' }],
+  ])("refuses a bad %s, naming it", (name, env) => {
+    expect(() => loadSettings({ AzureWebJobsStorage: storage, ...env })).toThrow(name);
+  });
+
+  it("reads the DPOR, PAL and Partner Center settings", () => {
+    const key = Buffer.alloc(32, 7);
+    const tenant = "00000000-0000-4000-8000-000000000001";
+    const settings = loadSettings({
+      AzureWebJobsStorage: storage,
+      SECRETS_KEY: key.toString("base64"),
+      DPOR_REMINDERS: "PT2S, PT4S",
+      DPOR_REQUEST_WINDOW: "PT6S",
+      ARM_BASE_URL: "https://127.0.0.1:8443/",
+      PARTNER_CENTER_PARTNER_TENANTS: JSON.stringify({ fabrikam: tenant }),
+    });
+    expect(settings.secretsKey).toEqual(key);
+    expect(settings.dpor).toEqual({ remindersMs: [2000, 4000], requestWindowMs: 6000 });
+    expect(settings.pal.armBaseUrl).toBe("https://127.0.0.1:8443");
+    expect(settings.partnerCenter.partnerTenants).toEqual({ fabrikam: tenant });
   });
 
   it("reads configured values", () => {

@@ -5,10 +5,13 @@ import { associationView } from "../../../src/http/associationView";
 import { draftAssociation } from "../../support/builders";
 
 const durations = {
-  poeDeadlineMs: 30 * 86_400_000,
-  refusalWindowMs: 14 * 86_400_000,
-  partnerActionWindowMs: 7 * 86_400_000,
-  disputeWindowMs: 30 * 86_400_000,
+  lifecycle: {
+    poeDeadlineMs: 30 * 86_400_000,
+    refusalWindowMs: 14 * 86_400_000,
+    partnerActionWindowMs: 7 * 86_400_000,
+    disputeWindowMs: 30 * 86_400_000,
+  },
+  dpor: { remindersMs: [7 * 86_400_000], requestWindowMs: 30 * 86_400_000 },
 };
 
 const rejectedAt = "2026-11-20T10:00:00.000Z";

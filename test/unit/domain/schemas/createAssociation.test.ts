@@ -80,14 +80,15 @@ describe("createAssociationInput", () => {
     ["cpor osa", "cpor-osa", [`osa-subscription:${subscription}`]],
     ["cpor revrec", "cpor-revrec", [`revrec-subscription:${subscription}`]],
     ["usage recognition", "usage-recognition", ["workload:teams", "workload:exchange"]],
-    ["dpor", "dpor", [`dpor-subscription:${subscription}`]],
-    ["pal", "pal", []],
-    ["csp indirect", "csp-indirect-reseller", []],
+    // Kinds where partners coexist hold a unit of the partner's own: one of each per partner.
+    ["dpor", "dpor", [`dpor-request:${subscription}:p1`]],
+    ["pal", "pal", [`pal-credential:${subscription}:p1`]],
+    ["csp indirect", "csp-indirect-reseller", ["csp-customer:p1"]],
     ["tpor", "tpor", ["tpor-enrollment:87654321"]],
   ])("files a %s request under %s and claims %j", (name, kind, units) => {
     const input = createAssociationInput.parse(valid[name]);
     expect(associationKindOf(input)).toBe(kind);
-    expect(claimUnitsOf(input)).toEqual(units);
+    expect(claimUnitsOf("p1", input)).toEqual(units);
   });
 
   it.each([
