@@ -4,6 +4,7 @@ import type { LifecyclePorts, Workflows } from "../src/app/lifecycle";
 import type { AppPorts } from "../src/app/ports";
 import { loadSettings, type Settings, type StorageSettings } from "../src/config/settings";
 import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
+import { createSecretBox, missingSecretBox, type SecretBox } from "../src/auth/secrets";
 import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId";
 import { NonRetriableError } from "../src/domain/errors";
 import { createEmailSender } from "../src/integrations/email/createEmailSender";
@@ -37,6 +38,8 @@ export interface Ports {
   usageProvider: UsageProvider;
   /** One message per tenant to poll (queue `usage-poll`). */
   usagePollQueue: UsagePollQueue;
+  /** Seals the secrets the service keeps (SECRETS_KEY); fails saying so when the key is not set. */
+  secrets: SecretBox;
 }
 
 let ports: Ports | undefined;
@@ -101,6 +104,7 @@ export function getPorts(): Ports {
               },
             }),
       usagePollQueue: createUsagePollQueue(storageConnection(settings.storage), settings.queues.usagePoll),
+      secrets: settings.secretsKey ? createSecretBox(settings.secretsKey) : missingSecretBox,
       entraId: settings.entraId
         ? createEntraIdVerifier({
             ...settings.entraId,

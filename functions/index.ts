@@ -21,4 +21,5 @@ import "./http/api/usage";
 import "./timers/usagePoll";
 import "./queues/usagePoll";
 import "./http/api/jobs";
+import "./activities/finishJob";
 import "./http/notFound";

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { NonRetriableError } from "../domain/errors";
+import { NonRetriableError, NotConfiguredError } from "../domain/errors";
 
 /**
  * Secrets the service must keep to act later (a PAL identity's client secret, for re-verification)
@@ -51,9 +51,9 @@ export function createSecretBox(key: Buffer): SecretBox {
 /** Where SECRETS_KEY is not set: anything that must keep a secret fails saying so. */
 export const missingSecretBox: SecretBox = {
   seal() {
-    throw new NonRetriableError("SECRETS_KEY is not set: secrets cannot be stored");
+    throw new NotConfiguredError("SECRETS_KEY is not set: secrets cannot be stored");
   },
   open() {
-    throw new NonRetriableError("SECRETS_KEY is not set: stored secrets cannot be opened");
+    throw new NotConfiguredError("SECRETS_KEY is not set: stored secrets cannot be opened");
   },
 };

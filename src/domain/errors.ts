@@ -65,6 +65,14 @@ export class NonRetriableError extends DomainError {
   readonly code = "non-retriable";
 }
 
+/**
+ * A feature needs a setting this deployment lacks (SECRETS_KEY, the Partner Center app): HTTP 503
+ * naming the setting, without Retry-After, since only an operator can fix it. Retrying cannot help.
+ */
+export class NotConfiguredError extends NonRetriableError {
+  override readonly code = "not-configured";
+}
+
 /** A dependency failed in a way that may pass (throttling, 5xx, timeouts): retry with backoff. */
 export class TransientDependencyError extends DomainError {
   readonly code = "transient-dependency";

@@ -3,6 +3,7 @@ import {
   ConcurrencyError,
   ConflictError,
   DomainError,
+  NotConfiguredError,
   NotFoundError,
   TransientDependencyError,
   ValidationError,
@@ -45,6 +46,7 @@ export function problemFor(err: unknown): HttpResponseInit {
     });
   if (err instanceof ConcurrencyError)
     return withRetryAfter(problem(409, "Concurrent change", "retry the request", {}), 1);
+  if (err instanceof NotConfiguredError) return problem(503, "Not configured", err.message);
   if (err instanceof TransientDependencyError)
     return withRetryAfter(problem(503, "Service unavailable", err.message), err.retryAfterSeconds ?? 5);
   if (err instanceof DomainError) return problem(500, "Internal error");

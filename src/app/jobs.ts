@@ -1,0 +1,65 @@
+import type { Job, JobKind, JobResult } from "../domain/job";
+import type { Store } from "../store/store";
+import type { Workflows } from "./lifecycle";
+
+/** What the job use cases need. */
+export interface JobPorts {
+  store: Pick<Store, "jobs">;
+  clock: () => Date;
+}
+
+/**
+ * Starts a bulk operation resumably: the job row first (a retry with the same ID finds it), then
+ * its orchestration with the job ID as instance ID, unless it was started before. The orchestration
+ * records one result per item (`recordJobResult`) and ends with `finishJob`. Inputs handed to the
+ * orchestration are kept in its history: never put a secret in clear there (seal it first).
+ */
+export async function startJob(
+  ports: JobPorts,
+  workflows: Workflows,
+  job: { partnerId: string; id: string; kind: JobKind; total: number; orchestrator: string; input: unknown },
+): Promise<Job> {
+  const stored = await ports.store.jobs.createOnce({
+    id: job.id,
+    partnerId: job.partnerId,
+    kind: job.kind,
+    status: "Running",
+    total: job.total,
+    createdAt: ports.clock().toISOString(),
+  });
+  if ((await workflows.state(job.id)) === undefined)
+    await workflows.start(job.orchestrator, job.id, job.input);
+  return stored;
+}
+
+/** One item's outcome; recording the same item again keeps the first outcome (activities run at least once). */
+export async function recordJobResult(ports: Pick<JobPorts, "store">, jobId: string, result: JobResult) {
+  await ports.store.jobs.recordResult(jobId, result);
+}
+
+/** Sets the total once it is known (a CSP import learns it from the customer list). */
+export async function setJobTotal(
+  ports: Pick<JobPorts, "store">,
+  partnerId: string,
+  jobId: string,
+  total: number,
+) {
+  await ports.store.jobs.update(partnerId, jobId, (current) => ({ ...current, total }));
+}
+
+/** Ends the job: Completed, or Failed with the reason (never a secret). Finishing twice changes nothing. */
+export async function finishJob(
+  ports: Pick<JobPorts, "store">,
+  input: { partnerId: string; jobId: string; at: string; error?: string | undefined },
+): Promise<Job> {
+  return ports.store.jobs.update(input.partnerId, input.jobId, (current) =>
+    current.status !== "Running"
+      ? current
+      : {
+          ...current,
+          status: input.error === undefined ? "Completed" : "Failed",
+          finishedAt: input.at,
+          ...(input.error === undefined ? {} : { error: input.error.slice(0, 2000) }),
+        },
+  );
+}
