@@ -62,7 +62,7 @@ export class ConcurrencyError extends DomainError {
 
 /** Retrying cannot help (bad data, a permanent refusal); durable retries stop on it. */
 export class NonRetriableError extends DomainError {
-  readonly code = "non-retriable";
+  readonly code: string = "non-retriable";
 }
 
 /**
