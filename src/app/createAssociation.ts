@@ -5,6 +5,7 @@ import { initialStatus, machineOf } from "../domain/statusMachine";
 import { claimUnitsOf } from "../domain/units";
 import type { Claim } from "../store/claims";
 import { startLifecycle, type Workflows } from "./lifecycle";
+import { tporDetailsFor } from "./tporEligibility";
 import type { AppPorts } from "./ports";
 
 /** A claim row whose association never got written is released after this long (a dead create). */
@@ -57,7 +58,7 @@ export async function createAssociation(
       createdAt: now,
       updatedAt: now,
       statusChangedAt: now,
-      ...input.details,
+      ...(input.details ?? (await defaultDetails(ports, partnerId, request, now))),
     });
   }
   await store.auditEvents.append({
@@ -121,4 +122,36 @@ function createdReason(association: Association): string {
       : `${association.request.type.toUpperCase()} association`;
   const name = association.request.claimName;
   return name ? `${what} "${name}" created` : `${what} created`;
+}
+
+/**
+ * What a type starts with when the caller brings nothing: a PAL link recorded by hand (it cannot be
+ * verified here), a CSP relationship entered by hand, a TPOR's eligibility from the partner's DPORs.
+ */
+async function defaultDetails(
+  ports: AppPorts,
+  partnerId: string,
+  request: StoredRequest,
+  now: string,
+): Promise<AssociationDetails> {
+  switch (request.type) {
+    case "pal":
+      return "credential" in request
+        ? {
+            pal: {
+              source: "record",
+              objectId: request.credential.objectId.toLowerCase(),
+              linkedPartnerId: request.partnerLocationId,
+              linkedAt: now,
+              drift: null,
+            },
+          }
+        : {};
+    case "csp":
+      return { csp: { source: "manual", subscriptions: [], subscriptionCount: 0 } };
+    case "tpor":
+      return { tpor: await tporDetailsFor(ports, partnerId, request.subscriptionIds ?? []) };
+    default:
+      return {};
+  }
 }

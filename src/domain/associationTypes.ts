@@ -196,17 +196,12 @@ export const associationTypes: Readonly<Record<AssociationKind, AssociationType>
     unit: "enrollment",
     partnersPerUnit: "one",
     poeRequired: false,
-    // Pays only where the partner is not also the DPOR: see tporEarnsIncentives.
+    // Pays only where the partner is not also the DPOR: see tporEligibility.ts.
     earns: "incentives",
     pcsSolutionAreas: [],
     partnerManaged: false,
   },
 };
-
-/** TPOR earns on an Enterprise Agreement only where the partner is not listed as its DPOR. */
-export function tporEarnsIncentives(partnerIsDpor: boolean): boolean {
-  return !partnerIsDpor;
-}
 
 /** True when the association type pays money (not only recognition). */
 export function earnsIncentives(kind: AssociationKind): boolean {

@@ -3,7 +3,6 @@ import {
   associationKinds,
   associationTypes,
   earnsIncentives,
-  tporEarnsIncentives,
   type AssociationKind,
   type AssociationType,
 } from "../../../src/domain/associationTypes";
@@ -141,7 +140,4 @@ describe("association-type catalog", () => {
     expect(earnsIncentives(kind)).toBe(earns);
   });
 
-  it("pays a TPOR only where the partner is not the DPOR", () => {
-    expect([tporEarnsIncentives(false), tporEarnsIncentives(true)]).toEqual([true, false]);
-  });
 });
