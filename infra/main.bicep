@@ -1,7 +1,8 @@
 // partner-of-record on Azure Functions Flex Consumption (Node 20) with Durable Functions on the
 // same storage account (the Azure Storage backend, as the local host emulates). Deploy with:
 //   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix> \
-//     consentSigningKey=<32+ chars> acsConnectionString=<ACS> emailFrom=<verified sender>
+//     consentSigningKey=<32+ chars> secretsKey=<base64 of 32 random bytes> \
+//     acsConnectionString=<ACS> emailFrom=<verified sender>
 // then publish the built app (npm run build) with `func azure functionapp publish` or zip deploy.
 
 @description('Short prefix for every resource name (letters and digits).')
@@ -56,6 +57,28 @@ param graphClientId string
 
 @secure()
 param graphClientSecret string
+
+@description('AES-256 key (base64 of 32 random bytes) sealing stored secrets such as PAL identities\' client secrets.')
+@secure()
+param secretsKey string
+
+@description('ISO 8601 offsets after a DPOR request when the customer is reminded, comma-separated.')
+param dporReminders string = 'P7D,P14D'
+
+@description('ISO 8601: time a DPOR request waits for the customer before it expires.')
+param dporRequestWindow string = 'P30D'
+
+@description('NCRONTAB (UTC) of the weekly PAL re-verification.')
+param palVerifySchedule string = '0 0 5 * * 1'
+
+@description('The partner\'s Partner Center app (app-only), for CSP imports; empty = imports unavailable.')
+param partnerCenterClientId string = ''
+
+@secure()
+param partnerCenterClientSecret string = ''
+
+@description('The tenant where the Partner Center app signs in (the partner\'s own tenant).')
+param partnerCenterTenantId string = ''
 
 @description('Maximum instances the app may scale out to.')
 param maximumInstanceCount int = 100
@@ -158,6 +181,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'USAGE_REPORT_PERIOD', value: 'D30' }
         { name: 'GRAPH_CLIENT_ID', value: graphClientId }
         { name: 'GRAPH_CLIENT_SECRET', value: graphClientSecret }
+        { name: 'SECRETS_KEY', value: secretsKey }
+        { name: 'DPOR_REMINDERS', value: dporReminders }
+        { name: 'DPOR_REQUEST_WINDOW', value: dporRequestWindow }
+        { name: 'PAL_VERIFY_SCHEDULE', value: palVerifySchedule }
+        { name: 'PAL_VERIFY_QUEUE', value: 'pal-verify' }
+        { name: 'CSP_IMPORT_SCHEDULE', value: '0 0 4 * * *' }
+        { name: 'PARTNER_CENTER_CLIENT_ID', value: partnerCenterClientId }
+        { name: 'PARTNER_CENTER_CLIENT_SECRET', value: partnerCenterClientSecret }
+        { name: 'PARTNER_CENTER_TENANT_ID', value: partnerCenterTenantId }
       ]
     }
   }

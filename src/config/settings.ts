@@ -73,8 +73,9 @@ const tenantPartners = z.string().transform((text, ctx) => {
   return Object.fromEntries(entries);
 });
 
-/** `P7D,P14D`: ISO 8601 durations, comma-separated, ascending; empty for no reminders. */
+/** `P7D,P14D`: ISO 8601 durations, comma-separated, ascending; `none` for none. */
 const isoDurationList = z.string().transform((text, ctx) => {
+  if (text.trim().toLowerCase() === "none") return [];
   const parts = text
     .split(",")
     .map((p) => p.trim())
@@ -308,7 +309,12 @@ export type EmailSettings = { from: string; replyTo?: string | undefined } & (
   | { transport: "acs"; connectionString: string }
 );
 
-export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+/**
+ * Reads the settings. An empty value counts as unset: Azure app settings are often present and
+ * empty (a template's optional parameter left blank), and "" must not stop the app.
+ */
+export function loadSettings(given: Record<string, string | undefined> = process.env): Settings {
+  const env = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== ""));
   const parsed = environment.safeParse(env);
   const issues: FieldIssue[] = parsed.success
     ? []

@@ -66,6 +66,21 @@ describe("loadSettings", () => {
     expect(() => loadSettings({ AzureWebJobsStorage: storage, ...env })).toThrow(name);
   });
 
+  it("counts an empty value as unset, as Azure app settings left blank are", () => {
+    const blank = { ADMIN_API_KEY: "", EMAIL_REPLY_TO: "", PARTNER_CENTER_TENANT_ID: "", SECRETS_KEY: "" };
+    const settings = loadSettings({ AzureWebJobsStorage: storage, ...blank });
+    expect(settings.adminApiKey).toBeUndefined();
+    expect(settings.email.replyTo).toBeUndefined();
+    expect(settings.partnerCenter.tenantId).toBeUndefined();
+    expect(settings.secretsKey).toBeUndefined();
+  });
+
+  it("takes DPOR_REMINDERS=none for no reminders", () => {
+    expect(loadSettings({ AzureWebJobsStorage: storage, DPOR_REMINDERS: "none" }).dpor.remindersMs).toEqual(
+      [],
+    );
+  });
+
   it("reads the DPOR, PAL and Partner Center settings", () => {
     const key = Buffer.alloc(32, 7);
     const tenant = "00000000-0000-4000-8000-000000000001";
