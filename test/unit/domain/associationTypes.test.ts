@@ -139,5 +139,4 @@ describe("association-type catalog", () => {
   ] as const)("%s earns incentives: %s", (kind, earns) => {
     expect(earnsIncentives(kind)).toBe(earns);
   });
-
 });
