@@ -22,4 +22,6 @@ import "./timers/usagePoll";
 import "./queues/usagePoll";
 import "./http/api/jobs";
 import "./activities/finishJob";
+import "./orchestrators/dporRequest";
+import "./activities/sendDporEmail";
 import "./http/notFound";

@@ -1,6 +1,7 @@
 import type { Association } from "./association";
 import { associationTypes } from "./associationTypes";
 import { ValidationError } from "./errors";
+import { escapeHtml, formatDate, formatDateTime, instant, multiline, oneLine } from "./emailText";
 import { workloadCatalog } from "./workloads";
 
 /**
@@ -173,60 +174,4 @@ function htmlOf(f: Facts): string {
     "</body></html>",
     "",
   ].join("\n");
-}
-
-const htmlEntities: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => htmlEntities[c] ?? c);
-}
-
-function multiline(text: string): string {
-  return escapeHtml(text).replace(/\r?\n/g, "<br>\n");
-}
-
-/** Names and titles go into one line (and the subject header): no line breaks from user input. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-const months = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
-/** "1 November 2026": UTC, English, independent of the machine's locale and time zone. */
-function formatDate(d: Date): string {
-  return `${d.getUTCDate()} ${months[d.getUTCMonth()] ?? ""} ${d.getUTCFullYear()}`;
-}
-
-/** "15 November 2026, 10:00 UTC". */
-function formatDateTime(d: Date): string {
-  const hh = String(d.getUTCHours()).padStart(2, "0");
-  const mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${formatDate(d)}, ${hh}:${mm} UTC`;
-}
-
-function instant(iso: string, path: string): Date {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime()))
-    throw new ValidationError([{ path, message: "must be an ISO 8601 timestamp" }]);
-  return d;
 }

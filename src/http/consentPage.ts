@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Association } from "../domain/association";
 import type { AssociationStatus } from "../domain/status";
 import { customerActionFor, type CustomerAction } from "../domain/customerActions";
+import { escapeHtml } from "../domain/emailText";
 import { workloadCatalog, workloadId } from "../domain/workloads";
 
 /**
@@ -90,20 +91,6 @@ export function claimView(association: Association, partnerName: string, linkExp
     statusChangedAt: association.statusChangedAt,
     linkExpiresAt,
   };
-}
-
-const htmlEscapes: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "`": "&#96;",
-};
-
-/** Escapes text for element content and quoted attribute values alike. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (c) => htmlEscapes[c] ?? c);
 }
 
 const style = `

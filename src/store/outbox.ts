@@ -1,25 +1,29 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { NotFoundError } from "../domain/errors";
-import { outboxMessage, type OutboxMessage } from "../domain/outboxMessage";
+import { outboxMessage, type OutboxKey, type OutboxMessage } from "../domain/outboxMessage";
 import { entityCodec, etagOf, type Versioned } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
 import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
-/** The email outbox: PartitionKey = partner (the partner's list is one partition), RowKey = `<association>|<kind>`. */
+/**
+ * The email outbox: PartitionKey = partner (the partner's list is one partition), RowKey =
+ * `<association>|<kind>`, with `|<sequence>` for a kind sent more than once (reminders).
+ */
 const entity = outboxMessage
   .omit({ partnerId: true })
   .extend({ partitionKey: z.string(), rowKey: z.string() });
 
-const rowKeyOf = (associationId: string, kind: OutboxMessage["kind"]) => `${associationId}|${kind}`;
+const rowKeyOf = ({ associationId, kind, sequence }: Omit<OutboxKey, "partnerId">) =>
+  `${associationId}|${kind}${sequence === undefined ? "" : `|${String(sequence).padStart(2, "0")}`}`;
 
 const codec = entityCodec({
   what: "outbox message",
   schema: entity,
   toEntity: ({ partnerId, ...rest }: OutboxMessage) => ({
     partitionKey: partnerId,
-    rowKey: rowKeyOf(rest.associationId, rest.kind),
+    rowKey: rowKeyOf(rest),
     ...rest,
   }),
   fromEntity: ({ partitionKey, rowKey: _r, ...rest }): OutboxMessage => ({
@@ -44,10 +48,19 @@ export class OutboxRepository {
     partnerId: string,
     associationId: string,
     kind: OutboxMessage["kind"],
+    sequence?: number,
   ): Promise<Versioned<OutboxMessage>> {
     const table = await this.store.table("outbox");
-    const raw = await readOptional(table, partnerId, rowKeyOf(associationId, kind), "outbox message");
-    if (!raw) throw new NotFoundError(`${kind} email for association ${associationId} was not found`);
+    const raw = await readOptional(
+      table,
+      partnerId,
+      rowKeyOf({ associationId, kind, sequence }),
+      "outbox message",
+    );
+    if (!raw)
+      throw new NotFoundError(
+        `${kind}${sequence === undefined ? "" : ` ${sequence}`} email for association ${associationId} was not found`,
+      );
     return { value: codec.fromRaw(raw), etag: etagOf(raw) };
   }
 

@@ -23,7 +23,7 @@ import {
   type UsageReading,
 } from "../../src/domain/lifecycle";
 import type { AssociationStatus } from "../../src/domain/status";
-import { OrchestrationReplay, type Scheduled } from "../support/orchestrationReplay";
+import { calls, fireTheTimer, idOf, only, OrchestrationReplay, timers } from "../support/orchestrationReplay";
 
 const hour = 3_600_000;
 const t0 = new Date("2026-11-01T10:00:00.000Z");
@@ -52,25 +52,6 @@ async function start(lifecycle: Partial<LifecycleInput> = {}): Promise<Orchestra
   await replay.run();
   return replay;
 }
-
-function only<T>(items: readonly T[]): T {
-  expect(items).toHaveLength(1);
-  const [item] = items;
-  if (item === undefined) throw new Error("expected one item");
-  return item;
-}
-
-const calls = (scheduled: readonly Scheduled[], name: string) =>
-  scheduled.filter((s) => s.action.functionName === name);
-const timers = (scheduled: readonly Scheduled[]) =>
-  scheduled.filter((s) => s.action.actionType === ActionType.CreateTimer);
-const idOf = (s: Scheduled): number => {
-  if (s.id === undefined) throw new Error("no task ID");
-  return s.id;
-};
-
-/** The one timer still pending, fired at its time. */
-const fireTheTimer = (replay: OrchestrationReplay) => replay.fire(idOf(only(timers(replay.pending()))));
 
 /** Completes the one pending setStatus call with the status the activity found (default: the move's). */
 async function applyStatus(replay: OrchestrationReplay, answer?: AssociationStatus): Promise<SetStatusInput> {

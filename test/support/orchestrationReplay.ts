@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { expect } from "vitest";
 import { DummyOrchestrationContext, type OrchestrationHandler } from "durable-functions";
 import { ActionType, flattenActions, takesTaskId, type Action, type OrchestratorState } from "devhost";
 import { EventType, type HistoryEvent } from "devhost";
@@ -175,3 +176,24 @@ function comparable(action: Action): unknown {
 function event(type: number, at: Date, fields: Partial<HistoryEvent> = {}): HistoryEvent {
   return { EventId: -1, IsPlayed: false, ...fields, EventType: type, Timestamp: at.toISOString() };
 }
+
+/** The one item of `items` (a failed expectation when there is not exactly one). */
+export function only<T>(items: readonly T[]): T {
+  expect(items).toHaveLength(1);
+  const [item] = items;
+  if (item === undefined) throw new Error("expected one item");
+  return item;
+}
+
+export const calls = (scheduled: readonly Scheduled[], name: string) =>
+  scheduled.filter((s) => s.action.functionName === name);
+export const timers = (scheduled: readonly Scheduled[]) =>
+  scheduled.filter((s) => s.action.actionType === ActionType.CreateTimer);
+export const idOf = (s: Scheduled): number => {
+  if (s.id === undefined) throw new Error("no task ID");
+  return s.id;
+};
+
+/** The one timer still pending, fired at its time. */
+export const fireTheTimer = (replay: OrchestrationReplay) =>
+  replay.fire(idOf(only(timers(replay.pending()))));

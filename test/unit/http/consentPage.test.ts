@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { customerActionFor, resolveCustomerAction } from "../../../src/domain/customerActions";
+import { escapeHtml } from "../../../src/domain/emailText";
 import type { AssociationStatus } from "../../../src/domain/status";
 import {
   claimView,
   consentActionInput,
   consentPageHeaders,
   errorPage,
-  escapeHtml,
   renderClaimPage,
   renderResultPage,
 } from "../../../src/http/consentPage";

@@ -1,0 +1,101 @@
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import {
+  dporRequestInput,
+  dporRequestOrchestratorName,
+  type DporRequestInput,
+} from "../../src/domain/dporRequest";
+import { lifecycleEvents } from "../../src/domain/lifecycle";
+import { associationStatus, type AssociationStatus } from "../../src/domain/status";
+import { readStatusName, type ReadStatusInput } from "../activities/readStatus";
+import { sendDporEmailName, type SendDporEmailInput } from "../activities/sendDporEmail";
+import { setStatusName, type SetStatusInput } from "../activities/setStatus";
+import { activityRetry } from "./associationLifecycle";
+
+export const dporRequestName = dporRequestOrchestratorName;
+
+/**
+ * Asks a customer to set the partner as DPOR of one subscription (instance ID = association ID),
+ * while the association is Requested:
+ *
+ *   request email ─▶ reminder 1 at start + remindersMs[0] ─▶ … ─▶ Expired at start + requestWindowMs
+ *
+ * The partner's confirmation (Active) or withdrawal is applied by the application layer and arrives
+ * as `StatusChanged`: the workflow reads the status and ends when it is no longer Requested (a stray
+ * event changes nothing and the wait goes on, to the same deadline). Expired is applied only from
+ * Requested, so a decision applied meanwhile wins. Reminders due at or after the window are not sent.
+ * Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`, no I/O.
+ */
+export const dporRequest: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = dporRequestInput.parse(context.df.getInput());
+  const start = context.df.currentUtcDateTime.getTime();
+  const { remindersMs, requestWindowMs } = input.durations;
+  const expiresAt = new Date(start + requestWindowMs).toISOString();
+  context.df.setCustomStatus({ status: "Requested" });
+
+  yield* sendEmail(context, input, 0, expiresAt);
+  const reminders = remindersMs.filter((ms) => ms < requestWindowMs);
+  let changed = context.df.waitForExternalEvent(lifecycleEvents.statusChanged);
+  let next = 0; // the next reminder's index; reminders.length: the expiry is next
+  while (next <= reminders.length) {
+    const dueAt = new Date(start + (reminders[next] ?? requestWindowMs));
+    const timer = context.df.createTimer(dueAt);
+    const winner: unknown = yield context.df.Task.any([changed, timer]);
+    if (winner !== timer) {
+      timer.cancel();
+      changed = context.df.waitForExternalEvent(lifecycleEvents.statusChanged);
+      const status = yield* readStatus(context, input);
+      if (status !== "Requested") return status;
+      continue;
+    }
+    if (next === reminders.length) return yield* expire(context, input);
+    next += 1;
+    yield* sendEmail(context, input, next, expiresAt);
+  }
+  return undefined;
+};
+
+function* sendEmail(
+  context: OrchestrationContext,
+  input: DporRequestInput,
+  reminder: number,
+  expiresAt: string,
+): Generator<Task, void, unknown> {
+  const email: SendDporEmailInput = {
+    associationId: input.associationId,
+    partnerId: input.partnerId,
+    at: context.df.currentUtcDateTime.toISOString(),
+    reminder,
+    expiresAt,
+  };
+  yield context.df.callActivityWithRetry(sendDporEmailName, activityRetry, email);
+}
+
+function* readStatus(
+  context: OrchestrationContext,
+  input: DporRequestInput,
+): Generator<Task, AssociationStatus, unknown> {
+  const read: ReadStatusInput = { associationId: input.associationId, partnerId: input.partnerId };
+  return associationStatus.parse(yield context.df.callActivityWithRetry(readStatusName, activityRetry, read));
+}
+
+function* expire(
+  context: OrchestrationContext,
+  input: DporRequestInput,
+): Generator<Task, AssociationStatus, unknown> {
+  const change: SetStatusInput = {
+    associationId: input.associationId,
+    partnerId: input.partnerId,
+    to: "Expired",
+    actor: "system",
+    reason: "the customer did not set the partner ID on the subscription within the request window",
+    changeId: context.df.newGuid(input.associationId),
+    at: context.df.currentUtcDateTime.toISOString(),
+    onlyFrom: ["Requested"],
+  };
+  return associationStatus.parse(
+    yield context.df.callActivityWithRetry(setStatusName, activityRetry, change),
+  );
+}
+
+df.app.orchestration(dporRequestName, dporRequest);

@@ -1,0 +1,65 @@
+import { ValidationError } from "./errors";
+
+/**
+ * Text helpers for what the service writes to customers (emails, the consent page): HTML escaping
+ * and dates in words. Pure, and independent of the machine's locale and time zone.
+ */
+
+const htmlEscapes: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "`": "&#96;",
+};
+
+/** Escapes text for HTML element content and quoted attribute values alike. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"'`]/g, (c) => htmlEscapes[c] ?? c);
+}
+
+/** Escaped text whose line breaks stay line breaks in HTML. */
+export function multiline(text: string): string {
+  return escapeHtml(text).replace(/\r?\n/g, "<br>\n");
+}
+
+/** Names and titles go into one line (and the subject header): no line breaks from user input. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+const months = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** "1 November 2026": UTC, English. */
+export function formatDate(d: Date): string {
+  return `${d.getUTCDate()} ${months[d.getUTCMonth()] ?? ""} ${d.getUTCFullYear()}`;
+}
+
+/** "15 November 2026, 10:00 UTC". */
+export function formatDateTime(d: Date): string {
+  const hh = String(d.getUTCHours()).padStart(2, "0");
+  const mm = String(d.getUTCMinutes()).padStart(2, "0");
+  return `${formatDate(d)}, ${hh}:${mm} UTC`;
+}
+
+/** An ISO 8601 timestamp as a Date; a ValidationError naming `path` when it is not one. */
+export function instant(iso: string, path: string): Date {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()))
+    throw new ValidationError([{ path, message: "must be an ISO 8601 timestamp" }]);
+  return d;
+}
