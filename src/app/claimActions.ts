@@ -6,6 +6,7 @@ import { reviewableStatuses, reviewTarget, type ReviewOutcomeInput } from "../do
 import type { PoeSubmission } from "../domain/schemas/poeSubmission";
 import type { AssociationStatus } from "../domain/status";
 import { checkDispute, machineOf, withdrawTarget } from "../domain/statusMachine";
+import { afterDporChange } from "./dpor";
 import { decide, type Workflows } from "./lifecycle";
 import type { AppPorts } from "./ports";
 
@@ -94,12 +95,14 @@ export async function withdraw(
     throw new ConflictError(
       `a ${associationTypes[association.kind].name} is removed with DELETE /api/v1/pal-links/${association.id}, which also removes it at Azure`,
     );
-  return decide(ports, workflows, {
+  const withdrawn = await decide(ports, workflows, {
     ...changeOf(ports, action),
     to,
     actor: "partner",
     reason: `the partner withdrew: ${action.reason}`,
   });
+  await afterDporChange(ports, workflows, withdrawn);
+  return withdrawn;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Association, StoredRequest } from "../domain/association";
 import { ConflictError, ValidationError } from "../domain/errors";
 import { associationKindOf } from "../domain/schemas/createAssociation";
 import { initialStatus, machineOf } from "../domain/statusMachine";
-import { claimUnitsOf } from "../domain/units";
+import { claimPartitionOf, claimUnitsOf } from "../domain/units";
 import type { Claim } from "../store/claims";
 import { startLifecycle, type Workflows } from "./lifecycle";
 import { tporDetailsFor } from "./tporEligibility";
@@ -42,7 +42,7 @@ export async function createAssociation(
   if (!association) {
     const units = claimUnitsOf(partnerId, request);
     const kind = associationKindOf(request);
-    await claimUnits(ports, request.customerTenantId, units, {
+    await claimUnits(ports, claimPartitionOf(request.customerTenantId, request), units, {
       partnerId,
       associationId: id,
       claimedAt: now,
@@ -94,18 +94,18 @@ async function writeOnce(ports: AppPorts, association: Association): Promise<Ass
  */
 async function claimUnits(
   ports: AppPorts,
-  customerTenantId: string,
+  partition: string,
   units: readonly string[],
   holder: Omit<Claim, "customerTenantId" | "unit">,
 ): Promise<void> {
   try {
-    await ports.store.claims.claim(customerTenantId, units, holder);
+    await ports.store.claims.claim(partition, units, holder);
   } catch (err) {
     if (!(err instanceof ConflictError) || !err.unit) throw err;
-    const held = await ports.store.claims.holder(customerTenantId, err.unit);
+    const held = await ports.store.claims.holder(partition, err.unit);
     if (!held || !(await isStranded(ports, held))) throw err;
-    await ports.store.claims.release(customerTenantId, [held.unit], held.associationId);
-    await ports.store.claims.claim(customerTenantId, units, holder);
+    await ports.store.claims.release(partition, [held.unit], held.associationId);
+    await ports.store.claims.claim(partition, units, holder);
   }
 }
 

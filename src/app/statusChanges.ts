@@ -1,6 +1,7 @@
 import type { Association, StatusChangeRecord } from "../domain/association";
 import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
 import type { AssociationStatus, Actor } from "../domain/status";
+import { claimPartitionOf } from "../domain/units";
 import { holdsUnit, machineOf, rejectionTarget, transition } from "../domain/statusMachine";
 import {
   statusChangedType,
@@ -123,7 +124,7 @@ async function attempt(ports: StatusPorts, change: StatusChange): Promise<Status
     machineOf(current.kind),
   );
   if (!holdsUnit(current.status) && holdsUnit(to) && current.units.length > 0)
-    await store.claims.claim(current.customerTenantId, current.units, {
+    await store.claims.claim(claimPartitionOf(current.customerTenantId, current.request), current.units, {
       partnerId: current.partnerId,
       associationId: current.id,
       claimedAt: change.at,
@@ -166,7 +167,11 @@ async function finishIfUnrecorded(ports: StatusPorts, association: Association, 
  */
 async function releaseIfFree(ports: StatusPorts, association: Association) {
   if (holdsUnit(association.status) || association.units.length === 0) return;
-  await ports.store.claims.release(association.customerTenantId, association.units, association.id);
+  await ports.store.claims.release(
+    claimPartitionOf(association.customerTenantId, association.request),
+    association.units,
+    association.id,
+  );
 }
 
 /** The change as read back from its timeline entry (entries of other kinds are not changes). */

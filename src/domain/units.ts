@@ -17,6 +17,15 @@ const subscriptionSlot: Partial<Record<AssociationKind, string>> = {
   "cpor-revrec": "revrec-subscription",
 };
 
+/**
+ * The claims index partition an association's units live in: the customer tenant, except for a
+ * DPOR, whose subscription names the thing held wherever the tenant ID the partner typed points
+ * (a subscription belongs to one tenant, and a typo in the tenant must not let a partner ask twice).
+ */
+export function claimPartitionOf(customerTenantId: string, request: StoredRequest): string {
+  return request.type === "dpor" ? `subscription:${request.subscriptionId.toLowerCase()}` : customerTenantId;
+}
+
 /** The units a new association holds while it is live. */
 export function claimUnitsOf(partnerId: string, request: StoredRequest): string[] {
   switch (request.type) {

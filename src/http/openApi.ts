@@ -4,6 +4,7 @@ import { associationKind } from "../domain/associationTypes";
 import { reviewableStatuses, reviewOutcomeInput } from "../domain/review";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
 import { poeSubmission } from "../domain/schemas/poeSubmission";
+import { dporConfirmationInput } from "../domain/schemas/dporConfirmation";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
 import { putWebhookInput } from "../domain/schemas/webhook";
 import { associationStatus } from "../domain/status";
@@ -21,6 +22,7 @@ import {
   deadlineView,
   healthResponse,
   incentivesResponse,
+  jobResponse,
   outboxPage,
   partnerCreatedResponse,
   problemResponse,
@@ -159,6 +161,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     PoeSubmission: poeSubmission,
     SubmitInput: submitBody,
     WithdrawInput: withdrawInput,
+    DporConfirmationInput: dporConfirmationInput,
     DisputeInput: disputeBody,
     ReviewOutcomeInput: reviewOutcomeInput,
     PutWebhookInput: putWebhookInput,
@@ -170,6 +173,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     AssociationUsage: associationUsageResponse,
     Incentives: incentivesResponse,
     OutboxPage: outboxPage,
+    Job: jobResponse,
     WebhookRegistration: webhookRegistrationResponse,
     Webhook: webhookResponse,
     PartnerCreated: partnerCreatedResponse,
@@ -541,6 +545,20 @@ function operations(): OperationSpec[] {
       },
     }),
     associationAction({
+      action: "confirm",
+      operationId: "confirmDpor",
+      summary: "Confirm that the customer set the partner as DPOR",
+      description:
+        "Only the customer's account owner can set a DPOR (Azure portal → the subscription → Partner information); the partner confirms what it saw, with the evidence's kind and optionally its document (at most 10 MiB). Requested, Expired or Superseded → Active. Another association Active on the same subscription (any partner) becomes Superseded and is told by webhook, without naming who replaced it. The partner's TPORs are re-evaluated.",
+      body: { schema: "DporConfirmationInput", required: true },
+      status: "200",
+      answer: "OK: the DPOR, now Active, with `dpor.evidence` and `dpor.confirmedAt`.",
+      problems: {
+        "400": "the evidence breaks a rule (`errors` names each field)",
+        "409": "the association is not a DPOR, or its status allows no confirmation (`detail` names it)",
+      },
+    }),
+    associationAction({
       action: "review",
       operationId: "reviewAssociation",
       summary: "Record Partner Center's review outcome",
@@ -591,6 +609,18 @@ function operations(): OperationSpec[] {
       problems: {
         "400": "a query parameter is unknown or invalid, or `period` names another month than `payableIn`",
       },
+    },
+    {
+      path: "/jobs/{id}",
+      method: "get",
+      operationId: "getJob",
+      summary: "A bulk operation's progress and results",
+      description:
+        "PAL bulk links, CSP imports and CSV imports answer 202 with a job: its status, `total`, `done` (successes) and `failed` so far, and one result per item, while it runs and after (`done + failed = total` once it is Completed).",
+      tags: ["jobs"],
+      parameters: [id],
+      responses: { "200": answer("OK: the job.", "Job") },
+      problems: { "404": notYours },
     },
     {
       path: "/outbox",
@@ -743,6 +773,7 @@ export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
       { name: "incentives", description: "Usage and the incentives it earns." },
       { name: "webhooks", description: "Events posted to the partner." },
       { name: "outbox", description: "Emails sent on the partner's behalf." },
+      { name: "jobs", description: "Bulk operations' progress." },
       { name: "admin", description: "Administration (administrative key)." },
       { name: "service", description: "The API document and the health probe." },
     ],

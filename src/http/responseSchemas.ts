@@ -3,6 +3,7 @@ import { association, cspDetails, dporDetails, palDetails, tporDetails } from ".
 import { associationKind } from "../domain/associationTypes";
 import { auditEvent } from "../domain/auditEvent";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
+import { job, jobResult } from "../domain/job";
 import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
 import { outboxMessage } from "../domain/outboxMessage";
 import { partner } from "../domain/partner";
@@ -27,6 +28,16 @@ import { workloadId } from "../domain/workloads";
  * from the code. Objects are strict: a field a handler adds without adding it here fails those
  * tests. Fields reuse the domain's schemas, so a rule has one wording.
  */
+
+/** `GET /jobs/{id}`: a bulk operation's progress (`done` counts successes; `done + failed = total` once finished). */
+export const jobResponse = job
+  .omit({ partnerId: true })
+  .extend({
+    done: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    results: z.array(jobResult.omit({ index: true })),
+  })
+  .strict();
 
 /** One page of a list; pass `continuationToken` back for the next page. Absent = the last page. */
 const page = <T extends z.ZodType>(item: T) =>

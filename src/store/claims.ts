@@ -1,10 +1,11 @@
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
-import { ConflictError, ValidationError } from "../domain/errors";
+import { ConcurrencyError, ConflictError, ValidationError } from "../domain/errors";
 import { entityCodec, etagOf } from "./entityCodec";
 import { readAll } from "./paging";
 import { isStatus, translateStorageError } from "./storageErrors";
-import { deleteIfMatch, readOptional } from "./tableOps";
+import { retryOnConcurrency } from "./retry";
+import { deleteIfMatch, insertOnce, readOptional, replaceIfMatch } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 
 /**
@@ -18,6 +19,14 @@ export interface Claim {
   partnerId: string;
   associationId: string;
   claimedAt: string;
+  /** The holder this one took the unit over from (`handOver`), until it has been told. */
+  previous?: ClaimHolder | undefined;
+}
+
+/** Who holds (or held) a unit. */
+export interface ClaimHolder {
+  partnerId: string;
+  associationId: string;
 }
 
 const entity = z
@@ -27,21 +36,29 @@ const entity = z
     partnerId: z.string(),
     associationId: z.string(),
     claimedAt: z.iso.datetime(),
+    previousPartnerId: z.string().optional(),
+    previousAssociationId: z.string().optional(),
   })
   .strict();
 
 const codec = entityCodec({
   what: "claim",
   schema: entity,
-  toEntity: ({ customerTenantId, unit, ...rest }: Claim) => ({
+  toEntity: ({ customerTenantId, unit, previous, ...rest }: Claim) => ({
     partitionKey: customerTenantId,
     rowKey: unit,
     ...rest,
+    ...(previous
+      ? { previousPartnerId: previous.partnerId, previousAssociationId: previous.associationId }
+      : {}),
   }),
-  fromEntity: ({ partitionKey, rowKey, ...rest }): Claim => ({
+  fromEntity: ({ partitionKey, rowKey, previousPartnerId, previousAssociationId, ...rest }): Claim => ({
     customerTenantId: partitionKey,
     unit: rowKey,
     ...rest,
+    ...(previousPartnerId && previousAssociationId
+      ? { previous: { partnerId: previousPartnerId, associationId: previousAssociationId } }
+      : {}),
   }),
 });
 
@@ -77,6 +94,34 @@ export class ClaimRepository {
       if (!isStatus(err, 409)) return translateStorageError(err, "claim");
     }
     await this.explainConflict(customerTenantId, units, holder);
+  }
+
+  /**
+   * Gives a unit to `holder` whoever holds it now (a customer's choice that replaces another's: the
+   * subscription's active DPOR), and answers the holder it was taken from, if any. The row keeps
+   * that previous holder, so a retry after a crash answers it again until the caller has acted on
+   * it; a lost ETag race reads again (a concurrent hand-over wins or loses whole).
+   */
+  async handOver(
+    partition: string,
+    unit: string,
+    holder: Omit<Claim, "customerTenantId" | "unit" | "previous">,
+  ): Promise<ClaimHolder | undefined> {
+    const table = await this.store.table("claims");
+    return retryOnConcurrency(async () => {
+      const raw = await readOptional(table, partition, unit, `claim on ${unit}`);
+      if (!raw) {
+        const row: Claim = { customerTenantId: partition, unit, ...holder };
+        if (await insertOnce(table, codec.toEntity(row), `claim on ${unit}`)) return undefined;
+        throw new ConcurrencyError(`claim on ${unit} was taken meanwhile`);
+      }
+      const current = codec.fromRaw(raw);
+      if (current.associationId === holder.associationId) return current.previous;
+      const previous = { partnerId: current.partnerId, associationId: current.associationId };
+      const row: Claim = { customerTenantId: partition, unit, ...holder, previous };
+      await replaceIfMatch(table, codec.toEntity(row), etagOf(raw), `claim on ${unit}`);
+      return previous;
+    });
   }
 
   /** Who holds a unit, if anyone. Internal: never shown to another partner. */

@@ -9,10 +9,12 @@ import {
   withdraw,
   type ClaimAction,
 } from "../../../src/app/claimActions";
+import { confirmDpor } from "../../../src/app/dpor";
 import type { Workflows } from "../../../src/app/lifecycle";
 import type { AppPorts } from "../../../src/app/ports";
 import type { Association } from "../../../src/domain/association";
 import { reviewOutcomeInput } from "../../../src/domain/review";
+import { dporConfirmationInput } from "../../../src/domain/schemas/dporConfirmation";
 import { poeSubmission } from "../../../src/domain/schemas/poeSubmission";
 import { disputeInput, withdrawInput } from "../../../src/domain/schemas/reasons";
 import { associationView } from "../../../src/http/associationView";
@@ -94,6 +96,13 @@ const actions: readonly { name: string; route: string; status: 200 | 202; run: R
       const body = parseBody(disputeBody, call.body);
       return dispute(ports, workflows, { ...action, reason: body.reason, poe: body.poe });
     },
+  },
+  {
+    name: "confirmDpor",
+    route: "confirm",
+    status: 200,
+    run: (ports, workflows, action, call) =>
+      confirmDpor(ports, workflows, { ...action, ...parseBody(dporConfirmationInput, call.body) }),
   },
   {
     name: "reviewAssociation",

@@ -32,12 +32,12 @@ export function base64DecodedSize(text: string): number {
 const emptyOr = <T extends z.ZodType<string, string>>(format: T) => z.union([z.literal(""), format]);
 
 /** Its extension must name a supported type: checkPoe reports that, beside the document's content. */
-const documentName = singleLineText(255).regex(
+export const documentName = singleLineText(255).regex(
   /^[^\\/:*?"<>|]*$/,
   'must be a file name (no path, none of \\ / : * ? " < > |)',
 );
 
-const documentBase64 = z
+export const documentBase64 = z
   .string()
   // Bounds the work below before scanning the text; the exact limit is the decoded-size check.
   .max(maxBase64Length, { message: "must decode to at most 10 MiB", abort: true })

@@ -22,6 +22,8 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["post", "/associations/{id}/withdraw", "withdrawAssociation"],
   ["post", "/associations/{id}/dispute", "disputeAssociation"],
   ["post", "/associations/{id}/review", "reviewAssociation"],
+  ["post", "/associations/{id}/confirm", "confirmDpor"],
+  ["get", "/jobs/{id}", "getJob"],
   ["get", "/associations/{id}/usage", "getAssociationUsage"],
   ["get", "/incentives", "listIncentives"],
   ["get", "/outbox", "listOutbox"],
@@ -39,6 +41,7 @@ const successStatus: Record<string, string> = {
   withdrawAssociation: "200",
   disputeAssociation: "200",
   reviewAssociation: "200",
+  confirmDpor: "200",
   createPartner: "201",
   deleteWebhook: "204",
 };
