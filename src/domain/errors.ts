@@ -73,6 +73,21 @@ export class NotConfiguredError extends NonRetriableError {
   override readonly code = "not-configured";
 }
 
+/**
+ * A Microsoft API refused what the request carried (a credential Entra ID rejects, an identity
+ * Azure Resource Manager denies, a request it calls bad): HTTP 422, `issues` naming the field at
+ * fault. Retrying the same request cannot help.
+ */
+export class DependencyRefusedError extends NonRetriableError {
+  override readonly code = "dependency-refused";
+  readonly issues: readonly FieldIssue[];
+
+  constructor(message: string, issues: readonly FieldIssue[], options?: ErrorOptions) {
+    super(message, options);
+    this.issues = issues;
+  }
+}
+
 /** A dependency failed in a way that may pass (throttling, 5xx, timeouts): retry with backoff. */
 export class TransientDependencyError extends DomainError {
   readonly code = "transient-dependency";

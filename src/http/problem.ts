@@ -2,6 +2,7 @@ import type { HttpResponseInit } from "@azure/functions";
 import {
   ConcurrencyError,
   ConflictError,
+  DependencyRefusedError,
   DomainError,
   NotConfiguredError,
   NotFoundError,
@@ -46,6 +47,8 @@ export function problemFor(err: unknown): HttpResponseInit {
     });
   if (err instanceof ConcurrencyError)
     return withRetryAfter(problem(409, "Concurrent change", "retry the request", {}), 1);
+  if (err instanceof DependencyRefusedError)
+    return problem(422, "Unprocessable request", err.message, { code: err.code, errors: err.issues });
   if (err instanceof NotConfiguredError) return problem(503, "Not configured", err.message);
   if (err instanceof TransientDependencyError)
     return withRetryAfter(problem(503, "Service unavailable", err.message), err.retryAfterSeconds ?? 5);

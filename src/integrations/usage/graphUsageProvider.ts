@@ -7,6 +7,7 @@ import { paidSeatsByWorkload, type SkuWorkloadTable, skuWorkloads } from "../../
 import { NonRetriableError, TransientDependencyError, ValidationError } from "../../domain/errors";
 import { isoDate } from "../../domain/schemas/primitives";
 import type { WorkloadId } from "../../domain/workloads";
+import { describeNetworkFailure, describeTokenFailure } from "../entraFailures";
 import { tenantUsage, type TenantUsage, type UsageProvider } from "./usageProvider";
 
 /**
@@ -481,29 +482,9 @@ function graphErrorCode(text: string): string | undefined {
   }
 }
 
-/** OAuth errors that a retry cannot fix: a wrong or expired secret, an app not consented in the tenant. */
-const permanentOAuthErrors = new Set([
-  "invalid_client",
-  "unauthorized_client",
-  "invalid_request",
-  "invalid_grant",
-  "invalid_scope",
-  "access_denied",
-  "consent_required",
-]);
-
-/**
- * @azure/identity reports token failures with the OAuth error code first (`invalid_client: Error(s):
- * 7000215 - … AADSTS7000215: …`). The code and AADSTS number are kept; the description is not (it
- * names nothing we need, and messages stay short). A failure we cannot place is transient.
- */
 function tokenFailure(err: unknown, tenantId: string): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  const oauthCode = /^([a-z_]+):/.exec(message)?.[1];
-  const aadsts = /AADSTS(\d+)/.exec(message)?.[0];
-  const detail =
-    [oauthCode, aadsts].filter(Boolean).join(", ") || (err instanceof Error ? err.name : "error");
-  if (oauthCode && permanentOAuthErrors.has(oauthCode))
+  const { permanent, detail } = describeTokenFailure(err);
+  if (permanent)
     return new NonRetriableError(
       `Entra ID refused a Microsoft Graph token for tenant ${tenantId} (${detail}): check the app's ` +
         `consent in that tenant and its client secret`,
@@ -512,16 +493,6 @@ function tokenFailure(err: unknown, tenantId: string): Error {
   return new TransientDependencyError(`no Microsoft Graph token for tenant ${tenantId} (${detail})`, {
     cause: err,
   });
-}
-
-function describeNetworkFailure(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))
-    return `no answer within ${timeoutMs} ms`;
-  const cause = err instanceof Error ? err.cause : undefined;
-  const code =
-    typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? `${message} (${code})` : message;
 }
 
 function entries<V>(record: Partial<Record<WorkloadId, V>>): [WorkloadId, V][] {
