@@ -1,6 +1,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import type { InvocationContext } from "@azure/functions";
 import type { LifecyclePorts, Workflows } from "../src/app/lifecycle";
+import type { PalPorts } from "../src/app/palLinks";
 import type { AppPorts } from "../src/app/ports";
 import { loadSettings, type Settings, type StorageSettings } from "../src/config/settings";
 import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
@@ -9,6 +10,11 @@ import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId
 import { NonRetriableError } from "../src/domain/errors";
 import { createEmailSender } from "../src/integrations/email/createEmailSender";
 import type { EmailSender } from "../src/integrations/email/emailSender";
+import {
+  createManagementPartnerClient,
+  type ManagementPartnerClient,
+} from "../src/integrations/managementPartner";
+import { createPalVerifyQueue, type PalVerifyQueue } from "../src/integrations/palVerifyQueue";
 import { createGraphUsageProviderFromSettings } from "../src/integrations/usage/graphUsageProvider";
 import { createSimulatedUsageProvider } from "../src/integrations/usage/simulatedUsageProvider";
 import { createUsagePollQueue, type UsagePollQueue } from "../src/integrations/usage/usagePollQueue";
@@ -40,6 +46,10 @@ export interface Ports {
   usagePollQueue: UsagePollQueue;
   /** Seals the secrets the service keeps (SECRETS_KEY); fails saying so when the key is not set. */
   secrets: SecretBox;
+  /** Azure Resource Manager's Partner Admin Link API, called with each link's own identity. */
+  managementPartner: ManagementPartnerClient;
+  /** One message per PAL link to re-verify (queue PAL_VERIFY_QUEUE). */
+  palVerifyQueue: PalVerifyQueue;
 }
 
 let ports: Ports | undefined;
@@ -81,6 +91,12 @@ export function appPorts(): AppPorts {
   };
 }
 
+/** The PAL use cases' ports: the app's, ARM with each link's identity, and the secret box. */
+export function palPorts(): PalPorts {
+  const { managementPartner, secrets } = getPorts();
+  return { ...appPorts(), arm: managementPartner, secrets };
+}
+
 export function getPorts(): Ports {
   if (!ports) {
     const settings = loadSettings();
@@ -105,6 +121,11 @@ export function getPorts(): Ports {
             }),
       usagePollQueue: createUsagePollQueue(storageConnection(settings.storage), settings.queues.usagePoll),
       secrets: settings.secretsKey ? createSecretBox(settings.secretsKey) : missingSecretBox,
+      managementPartner: createManagementPartnerClient({
+        armBaseUrl: settings.pal.armBaseUrl,
+        authorityHost: settings.authorityHost,
+      }),
+      palVerifyQueue: createPalVerifyQueue(storageConnection(settings.storage), settings.pal.verifyQueue),
       entraId: settings.entraId
         ? createEntraIdVerifier({
             ...settings.entraId,

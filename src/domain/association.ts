@@ -63,6 +63,8 @@ export const palDetails = z
     drift: palDrift.nullable(),
     /** What the last check saw, in words (never a secret or a token). */
     driftDetail: z.string().max(1000).optional(),
+    /** The partner ID the identity carried before this link replaced it (PATCH), when it did. */
+    replacedPartnerId: z.string().max(64).optional(),
   })
   .strict();
 export type PalDetails = z.infer<typeof palDetails>;

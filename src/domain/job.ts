@@ -48,6 +48,8 @@ export const jobResult = z
     index: z.number().int().nonnegative(),
     key: z.string().max(200),
     outcome: jobOutcome,
+    /** PAL bulk links and CSP imports: the customer tenant the item is about. */
+    customerTenantId: z.string().max(64).optional(),
     associationId: z.string().max(64).optional(),
     /** CSV imports: the line of the file (the header is line 1). */
     line: z.number().int().positive().optional(),

@@ -64,6 +64,7 @@ function typeDetails(a: Association) {
               lastVerifiedAt: pal.lastVerifiedAt ?? null,
               drift: pal.drift,
               ...(pal.driftDetail ? { driftDetail: pal.driftDetail } : {}),
+              ...(pal.replacedPartnerId ? { replacedPartnerId: pal.replacedPartnerId } : {}),
             }
           : {}),
       };

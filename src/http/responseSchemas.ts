@@ -130,6 +130,9 @@ export const associationViewResponse = z
       .optional()
       .meta({ description: "PAL: what the last check found wrong; null when the link is clean." }),
     driftDetail: palDetails.shape.driftDetail,
+    replacedPartnerId: palDetails.shape.replacedPartnerId.meta({
+      description: "PAL: the partner ID the identity carried before this link replaced it (ARM PATCH).",
+    }),
     evidence: dporDetails.shape.evidence
       .unwrap()
       .omit({ documentId: true })

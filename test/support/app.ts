@@ -7,6 +7,8 @@ export interface AppUnderTest {
   host: RunningHost;
   url: string;
   adminKey: string;
+  /** Every line the host logged (info and errors), oldest first: for "never logged" checks. */
+  logs: string[];
   /** Onboards a partner; returns its ID and API key. */
   partner(name?: string): Promise<{ partnerId: string; apiKey: string; locationId: string }>;
   call(
@@ -28,8 +30,11 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
     INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
     PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
     USAGE_POLL_QUEUE: `usage-poll-${run}`,
+    PAL_VERIFY_QUEUE: `pal-verify-${run}`,
     // Tests drive polling themselves: the timer's schedule is once a year.
     USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
+    PAL_VERIFY_SCHEDULE: "0 0 0 1 1 *",
+    CSP_IMPORT_SCHEDULE: "0 0 0 1 1 *",
     // Queue retries in a second, not host.json's 30 s (the Functions host's override convention).
     AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
     AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
@@ -39,11 +44,18 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
     LIFECYCLE_REFUSAL_WINDOW: "PT3S",
     ...settings,
   });
+  const logs: string[] = [];
   const host = await startHost({
     appDir: ".",
     port: 0,
     connection: inject("storageConnectionString"),
-    logger: { info: () => undefined, error: (line) => console.error(line) },
+    logger: {
+      info: (line) => void logs.push(line),
+      error: (line) => {
+        logs.push(line);
+        console.error(line);
+      },
+    },
   });
   process.env["PUBLIC_BASE_URL"] = host.url;
   const call = (
@@ -66,6 +78,7 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
     host,
     url: host.url,
     adminKey,
+    logs,
     call,
     async partner(name = "Fabrikam Consulting") {
       const locationId = String(4_000_000 + Math.floor(Math.random() * 999_999));
