@@ -5,6 +5,7 @@ import { reviewableStatuses, reviewOutcomeInput } from "../domain/review";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
 import { poeSubmission } from "../domain/schemas/poeSubmission";
 import { dporConfirmationInput } from "../domain/schemas/dporConfirmation";
+import { bulkPalLinkInput, createPalLinkInput, palLinkDriftFilter } from "../domain/schemas/palLink";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
 import { putWebhookInput } from "../domain/schemas/webhook";
 import { associationStatus } from "../domain/status";
@@ -123,6 +124,29 @@ const outboxQuery = z
   })
   .strict();
 
+const palLinksQuery = z
+  .object({
+    status: associationStatus
+      .optional()
+      .meta({ description: "Only this status (`Active`, `Drifted`, `Removed`).", examples: ["Drifted"] }),
+    customerTenantId: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({
+        description: "Only this customer tenant.",
+        examples: ["0b6f1d2e-3c4a-4b5c-9d8e-7f6a5b4c3d2e"],
+      }),
+    drift: palLinkDriftFilter.optional().meta({
+      description:
+        "Only links whose last check found this drift; `any`: drifted at all, `none`: clean. Applied to each page as read: a page may hold fewer than `pageSize` items while `continuationToken` says more follow.",
+      examples: ["any"],
+    }),
+    continuationToken,
+    pageSize,
+  })
+  .strict();
+
 const disputeBody = disputeInput
   .extend({
     poe: poeSubmission
@@ -162,6 +186,8 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     SubmitInput: submitBody,
     WithdrawInput: withdrawInput,
     DporConfirmationInput: dporConfirmationInput,
+    CreatePalLinkInput: createPalLinkInput,
+    BulkPalLinkInput: bulkPalLinkInput,
     DisputeInput: disputeBody,
     ReviewOutcomeInput: reviewOutcomeInput,
     PutWebhookInput: putWebhookInput,
@@ -611,6 +637,106 @@ function operations(): OperationSpec[] {
       },
     },
     {
+      path: "/pal-links",
+      method: "post",
+      operationId: "createPalLink",
+      summary: "Link the partner's ID with an identity in a customer tenant (PAL)",
+      description:
+        "Gets a token for the service principal in the customer tenant, PUTs the partner's location ID at Azure Resource Manager (PATCH when the identity carries another partner's ID: `replacedPartnerId` says which), checks ARM shows it Active, and stores the link as a `pal` association, Active. The client secret is kept only encrypted, to verify the link later; no answer ever shows it.",
+      tags: ["pal"],
+      body: { schema: "CreatePalLinkInput", required: true },
+      responses: {
+        "201": {
+          ...answer("Created: the link.", "AssociationView", replayable),
+          headers: { Location: { description: "The link's URL.", schema: { type: "string" } } },
+        },
+      },
+      problems: {
+        "400": "the body breaks a rule (`errors` names each field)",
+        "409":
+          "this identity is already linked in this tenant by one of your links (`existingAssociationId`)",
+        "422":
+          "Entra ID refused the identity's credential, or Azure Resource Manager refused the link (`errors` names the field; `code` is `dependency-refused`)",
+        "503": "SECRETS_KEY is not set, or Azure did not answer (with Retry-After)",
+      },
+    },
+    {
+      path: "/pal-links",
+      method: "get",
+      operationId: "listPalLinks",
+      summary: "The PAL inventory: which tenants and identities carry the partner's ID",
+      description:
+        "Links made here and PALs recorded by hand, with when each was linked and last verified, and its drift.",
+      tags: ["pal"],
+      parameters: queryParameters(palLinksQuery),
+      responses: { "200": answer("OK: one page of links.", "AssociationPage") },
+      problems: { "400": "a query parameter is unknown or invalid, or the continuation token is mangled" },
+    },
+    {
+      path: "/pal-links/bulk",
+      method: "post",
+      operationId: "bulkPalLinks",
+      summary: "Link one identity in up to 500 customer tenants",
+      description:
+        "Starts a job that links each tenant as `POST /pal-links` does; follow it with `GET /jobs/{id}` (one result per tenant: `linked`, `unchanged` when already linked, or `failed` with the reason).",
+      tags: ["pal"],
+      body: { schema: "BulkPalLinkInput", required: true },
+      responses: {
+        "202": {
+          ...answer("Accepted: the job, Running.", "Job", replayable),
+          headers: { Location: { description: "The job's URL.", schema: { type: "string" } } },
+        },
+      },
+      problems: {
+        "400": "the body breaks a rule: more than 500 tenants, a repeated tenant (`errors` names each)",
+        "503": "SECRETS_KEY is not set",
+      },
+    },
+    {
+      path: "/pal-links/{id}",
+      method: "get",
+      operationId: "getPalLink",
+      summary: "One PAL link with its timeline",
+      tags: ["pal"],
+      parameters: [id],
+      responses: { "200": answer("OK: the link, with `timeline`.", "AssociationView") },
+      problems: { "404": notYours },
+    },
+    {
+      path: "/pal-links/{id}",
+      method: "delete",
+      operationId: "removePalLink",
+      summary: "Remove the link at Azure Resource Manager",
+      description:
+        "Unlinks the partner ID at ARM (a link already gone there is fine), marks the link Removed and forgets the secret. Removing a removed link answers it as it is.",
+      tags: ["pal"],
+      parameters: [id],
+      responses: { "200": answer("OK: the link, Removed.", "AssociationView") },
+      problems: {
+        "404": notYours,
+        "422":
+          "Azure Resource Manager or Entra ID refused the identity (a link whose last check found the credential failing is marked Removed anyway, saying so)",
+        "503": "Azure did not answer (with Retry-After)",
+      },
+    },
+    {
+      path: "/pal-links/{id}/verify",
+      method: "post",
+      operationId: "verifyPalLink",
+      summary: "Check the link at Azure now",
+      description:
+        "Reads what the identity carries at ARM and records `drift`: null when clean, `deleted`, `other-partner` or `credential-failing`. Active → Drifted (webhook) when it drifted; Drifted → Active when clean again. The weekly check (PAL_VERIFY_SCHEDULE) does the same for every link.",
+      tags: ["pal"],
+      parameters: [id],
+      body: { schema: "SubmitInput", required: false, description: "`{}`, or no body at all." },
+      responses: { "200": answer("OK: the link as checked.", "AssociationView", replayable) },
+      problems: {
+        "404": notYours,
+        "409": "the link was removed, or was recorded by hand (no identity to check with)",
+        "503": "Azure did not answer (with Retry-After)",
+      },
+    },
+    {
       path: "/jobs/{id}",
       method: "get",
       operationId: "getJob",
@@ -773,6 +899,10 @@ export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
       { name: "incentives", description: "Usage and the incentives it earns." },
       { name: "webhooks", description: "Events posted to the partner." },
       { name: "outbox", description: "Emails sent on the partner's behalf." },
+      {
+        name: "pal",
+        description: "Partner Admin Links made, verified and removed at Azure Resource Manager.",
+      },
       { name: "jobs", description: "Bulk operations' progress." },
       { name: "admin", description: "Administration (administrative key)." },
       { name: "service", description: "The API document and the health probe." },
