@@ -15,6 +15,7 @@ import {
   type ManagementPartnerClient,
 } from "../src/integrations/managementPartner";
 import { createPalVerifyQueue, type PalVerifyQueue } from "../src/integrations/palVerifyQueue";
+import { createPartnerCenterAccess, type PartnerCenterAccess } from "../src/integrations/partnerCenter";
 import { createGraphUsageProviderFromSettings } from "../src/integrations/usage/graphUsageProvider";
 import { createSimulatedUsageProvider } from "../src/integrations/usage/simulatedUsageProvider";
 import { createUsagePollQueue, type UsagePollQueue } from "../src/integrations/usage/usagePollQueue";
@@ -46,6 +47,8 @@ export interface Ports {
   usagePollQueue: UsagePollQueue;
   /** Seals the secrets the service keeps (SECRETS_KEY); fails saying so when the key is not set. */
   secrets: SecretBox;
+  /** Partner Center per partner (CSP imports); NotConfiguredError for a partner without access. */
+  partnerCenter: PartnerCenterAccess;
   /** Azure Resource Manager's Partner Admin Link API, called with each link's own identity. */
   managementPartner: ManagementPartnerClient;
   /** One message per PAL link to re-verify (queue PAL_VERIFY_QUEUE). */
@@ -126,6 +129,7 @@ export function getPorts(): Ports {
         authorityHost: settings.authorityHost,
       }),
       palVerifyQueue: createPalVerifyQueue(storageConnection(settings.storage), settings.pal.verifyQueue),
+      partnerCenter: createPartnerCenterAccess(settings.partnerCenter, settings.authorityHost),
       entraId: settings.entraId
         ? createEntraIdVerifier({
             ...settings.entraId,

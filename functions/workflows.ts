@@ -1,7 +1,7 @@
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { Workflows } from "../src/app/lifecycle";
-import { NonRetriableError, TransientDependencyError } from "../src/domain/errors";
+import { TransientDependencyError } from "../src/domain/errors";
 
 /**
  * The application's Workflows port over this invocation's Durable client. Functions that use it
@@ -43,16 +43,3 @@ const finished = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
 
 /** For function registrations that reach workflows. */
 export const withDurableClient = { extraInputs: [df.input.durableClient()] };
-
-/**
- * For work on associations that have no workflow (PAL links) from triggers without a Durable client
- * (activities, queues): `follow` and `startLifecycle` never call it for them, so a call is a bug
- * and fails saying so.
- */
-export const withoutWorkflows: Workflows = {
-  state: () => Promise.reject(noWorkflow()),
-  raise: () => Promise.reject(noWorkflow()),
-  start: () => Promise.reject(noWorkflow()),
-};
-
-const noWorkflow = () => new NonRetriableError("this association's type has no workflow to reach");

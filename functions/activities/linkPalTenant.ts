@@ -4,7 +4,7 @@ import type { JobResult } from "../../src/domain/job";
 import { guid, partnerLocationId } from "../../src/domain/schemas/primitives";
 import { palPorts } from "../composition";
 import { defineActivity } from "../defineActivity";
-import { withoutWorkflows } from "../workflows";
+import { withoutWorkflows } from "../../src/app/lifecycle";
 
 export const linkPalTenantName = "linkPalTenant";
 

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from "../../src/domain/errors";
 import { palVerifyMessage } from "../../src/integrations/palVerifyQueue";
 import { palPorts } from "../composition";
 import { readQueueMessage } from "../readQueueMessage";
-import { withoutWorkflows } from "../workflows";
+import { withoutWorkflows } from "../../src/app/lifecycle";
 
 export const palVerifyLinkName = "palVerifyLink";
 

@@ -1,4 +1,5 @@
 import type { Association } from "../domain/association";
+import { NonRetriableError } from "../domain/errors";
 import { dporRequestInput, dporRequestOrchestratorName, type DporDurations } from "../domain/dporRequest";
 import {
   lifecycleEvents,
@@ -27,6 +28,19 @@ export interface Workflows {
   /** Starts (or starts again, over a finished one) the orchestration `orchestrator` as `instanceId`. */
   start(orchestrator: string, instanceId: string, input: unknown): Promise<void>;
 }
+
+/**
+ * For work on associations that have no workflow (PAL links, CSP relationships) from triggers
+ * without a Durable client (activities, queues): `follow` and `startLifecycle` never reach it for
+ * them, so a call is a bug and fails saying so.
+ */
+export const withoutWorkflows: Workflows = {
+  state: () => Promise.reject(noWorkflow()),
+  raise: () => Promise.reject(noWorkflow()),
+  start: () => Promise.reject(noWorkflow()),
+};
+
+const noWorkflow = () => new NonRetriableError("this association's type has no workflow to reach");
 
 export interface LifecyclePorts extends StatusPorts {
   durations: LifecycleDurations;

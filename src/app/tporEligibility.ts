@@ -62,17 +62,6 @@ export async function refreshTporEligibility(ports: TporPorts, partnerId: string
   }
 }
 
-async function allOfKind(ports: TporPorts, partnerId: string, kind: "dpor" | "tpor"): Promise<Association[]> {
-  const items: Association[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await ports.store.associations.list(
-      partnerId,
-      { kind },
-      { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
-    );
-    items.push(...page.items);
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  return items;
+function allOfKind(ports: TporPorts, partnerId: string, kind: "dpor" | "tpor"): Promise<Association[]> {
+  return ports.store.associations.listAll(partnerId, { kind });
 }

@@ -222,7 +222,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
 
 const headers = {
   Location: {
-    description: "The new association's URL.",
+    description: "The new resource's URL (an association, a PAL link, a job).",
     schema: { type: "string", format: "uri" },
   },
   IdempotentReplayed: {
@@ -646,10 +646,10 @@ function operations(): OperationSpec[] {
       tags: ["pal"],
       body: { schema: "CreatePalLinkInput", required: true },
       responses: {
-        "201": {
-          ...answer("Created: the link.", "AssociationView", replayable),
-          headers: { Location: { description: "The link's URL.", schema: { type: "string" } } },
-        },
+        "201": answer("Created: the link.", "AssociationView", {
+          Location: headerRef("Location"),
+          ...replayable,
+        }),
       },
       problems: {
         "400": "the body breaks a rule (`errors` names each field)",
@@ -682,10 +682,10 @@ function operations(): OperationSpec[] {
       tags: ["pal"],
       body: { schema: "BulkPalLinkInput", required: true },
       responses: {
-        "202": {
-          ...answer("Accepted: the job, Running.", "Job", replayable),
-          headers: { Location: { description: "The job's URL.", schema: { type: "string" } } },
-        },
+        "202": answer("Accepted: the job, Running; follow it at `GET /jobs/{id}`.", "Job", {
+          Location: headerRef("Location"),
+          ...replayable,
+        }),
       },
       problems: {
         "400": "the body breaks a rule: more than 500 tenants, a repeated tenant (`errors` names each)",
@@ -734,6 +734,26 @@ function operations(): OperationSpec[] {
         "404": notYours,
         "409": "the link was removed, or was recorded by hand (no identity to check with)",
         "503": "Azure did not answer (with Retry-After)",
+      },
+    },
+    {
+      path: "/csp/imports",
+      method: "post",
+      operationId: "startCspImport",
+      summary: "Import the partner's CSP customers from Partner Center",
+      description:
+        "Reads the partner's Partner Center customer list (app-only: PARTNER_CENTER_* settings) in the background: each customer becomes or keeps an Active `csp` association with its domain, model and subscriptions; imported ones whose customer left the list are Ended, and Active again when it returns. Manual CSP associations are never ended; one the list names is taken over. A timer (CSP_IMPORT_SCHEDULE) re-imports daily.",
+      tags: ["csp"],
+      body: { schema: "SubmitInput", required: false, description: "`{}`, or no body at all." },
+      responses: {
+        "202": answer("Accepted: the import job, Running; follow it at `GET /jobs/{id}`.", "Job", {
+          Location: headerRef("Location"),
+          ...replayable,
+        }),
+      },
+      problems: {
+        "400": "the body is not `{}` (`errors` names the unknown field)",
+        "503": "this deployment has no Partner Center access for the partner (`detail` names the setting)",
       },
     },
     {
@@ -903,6 +923,7 @@ export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
         name: "pal",
         description: "Partner Admin Links made, verified and removed at Azure Resource Manager.",
       },
+      { name: "csp", description: "Reseller relationships imported from Partner Center." },
       { name: "jobs", description: "Bulk operations' progress." },
       { name: "admin", description: "Administration (administrative key)." },
       { name: "service", description: "The API document and the health probe." },

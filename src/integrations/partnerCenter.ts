@@ -52,7 +52,7 @@ export interface IndirectProvider {
 export interface CustomersContinuation {
   /** Relative to `{base}/v1` (or absolute on the same origin). */
   uri: string;
-  continuationToken: string | undefined;
+  continuationToken?: string | undefined;
 }
 
 export interface CustomersPage {
@@ -251,7 +251,7 @@ export function createPartnerCenterClient(options: PartnerCenterClientOptions): 
     if (!next) return undefined;
     const token = next.headers?.find((h) => h.key.toLowerCase() === "ms-continuationtoken")?.value;
     resolve(next.uri); // refuse a foreign link now, not when it is followed
-    return { uri: next.uri, continuationToken: token };
+    return token === undefined ? { uri: next.uri } : { uri: next.uri, continuationToken: token };
   }
 
   const continuationHeaders = (next: CustomersContinuation): Record<string, string> =>
@@ -334,11 +334,15 @@ export function createPartnerCenterAccess(
 ): PartnerCenterAccess {
   const clients = new Map<string, PartnerCenterClient>();
   const tenantOf = (partnerId: string): string | undefined =>
-    Object.hasOwn(settings.partnerTenants, partnerId) ? settings.partnerTenants[partnerId] : settings.tenantId;
+    Object.hasOwn(settings.partnerTenants, partnerId)
+      ? settings.partnerTenants[partnerId]
+      : settings.tenantId;
   const missingSettings = (partnerId: string): string[] => [
     ...(settings.clientId ? [] : ["PARTNER_CENTER_CLIENT_ID"]),
     ...(settings.clientSecret ? [] : ["PARTNER_CENTER_CLIENT_SECRET"]),
-    ...(tenantOf(partnerId) ? [] : ["PARTNER_CENTER_TENANT_ID (or the partner in PARTNER_CENTER_PARTNER_TENANTS)"]),
+    ...(tenantOf(partnerId)
+      ? []
+      : ["PARTNER_CENTER_TENANT_ID (or the partner in PARTNER_CENTER_PARTNER_TENANTS)"]),
   ];
   return {
     missingSettings,

@@ -15,7 +15,7 @@ import { associationKind, type AssociationKind } from "../domain/associationType
 import { NotFoundError } from "../domain/errors";
 import type { AssociationStatus } from "../domain/status";
 import { entityCodec, etagOf, jsonColumn, type Versioned } from "./entityCodec";
-import { readPage, type Page, type PageRequest } from "./paging";
+import { readAll, readPage, type Page, type PageRequest } from "./paging";
 import { retryOnConcurrency, type RetryOptions } from "./retry";
 import { insertNew, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
@@ -125,6 +125,16 @@ export interface AssociationFilter {
   customerTenantId?: string;
 }
 
+/** One partner's partition, narrowed by the filter. */
+function partnerFilter(partnerId: string, filter: AssociationFilter): string {
+  const clauses = [odata`PartitionKey eq ${partnerId}`];
+  if (filter.status) clauses.push(odata`status eq ${filter.status}`);
+  if (filter.kind) clauses.push(odata`kind eq ${associationKind.parse(filter.kind)}`);
+  if (filter.customerTenantId)
+    clauses.push(odata`customerTenantId eq ${filter.customerTenantId.toLowerCase()}`);
+  return clauses.join(" and ");
+}
+
 export class AssociationRepository {
   constructor(private readonly store: TableStore) {}
 
@@ -178,12 +188,16 @@ export class AssociationRepository {
     page: PageRequest = {},
   ): Promise<Page<Association>> {
     const table = await this.store.table("associations");
-    const clauses = [odata`PartitionKey eq ${partnerId}`];
-    if (filter.status) clauses.push(odata`status eq ${filter.status}`);
-    if (filter.kind) clauses.push(odata`kind eq ${associationKind.parse(filter.kind)}`);
-    if (filter.customerTenantId)
-      clauses.push(odata`customerTenantId eq ${filter.customerTenantId.toLowerCase()}`);
-    return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+    return readPage(table, partnerFilter(partnerId, filter), page, codec.fromRaw);
+  }
+
+  /**
+   * Every association of the partner that matches, in one array: for background work over a
+   * bounded set (a partner's DPORs, TPORs or CSP relationships), never for a partner's request.
+   */
+  async listAll(partnerId: string, filter: AssociationFilter = {}): Promise<Association[]> {
+    const table = await this.store.table("associations");
+    return readAll(table, partnerFilter(partnerId, filter), codec.fromRaw);
   }
 
   /**

@@ -24,6 +24,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["post", "/associations/{id}/review", "reviewAssociation"],
   ["post", "/associations/{id}/confirm", "confirmDpor"],
   ["get", "/jobs/{id}", "getJob"],
+  ["post", "/csp/imports", "startCspImport"],
   ["post", "/pal-links", "createPalLink"],
   ["get", "/pal-links", "listPalLinks"],
   ["post", "/pal-links/bulk", "bulkPalLinks"],
@@ -50,6 +51,7 @@ const successStatus: Record<string, string> = {
   confirmDpor: "200",
   createPalLink: "201",
   bulkPalLinks: "202",
+  startCspImport: "202",
   createPartner: "201",
   deleteWebhook: "204",
 };
