@@ -36,4 +36,7 @@ import "./orchestrators/palBulkLink";
 import "./activities/linkPalTenant";
 import "./timers/palVerify";
 import "./queues/palVerify";
+import "./http/api/imports";
+import "./orchestrators/csvImport";
+import "./activities/importCsvRow";
 import "./http/notFound";

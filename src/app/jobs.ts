@@ -1,3 +1,10 @@
+import {
+  ConflictError,
+  DependencyRefusedError,
+  NonRetriableError,
+  TransientDependencyError,
+  ValidationError,
+} from "../domain/errors";
 import type { Job, JobKind, JobResult } from "../domain/job";
 import type { Store } from "../store/store";
 import type { Workflows } from "./lifecycle";
@@ -62,4 +69,26 @@ export async function finishJob(
           ...(input.error === undefined ? {} : { error: input.error.slice(0, 2000) }),
         },
   );
+}
+
+/**
+ * An item's failure as its result says it: a rule broken is `invalid` with the fields, a conflict or
+ * a refusal (or a dependency still failing after the client's retries) is `failed` with the reason.
+ * Anything else (storage) is thrown, so the activity is retried.
+ */
+export function failureOutcome(err: unknown): Pick<JobResult, "outcome" | "error" | "errors" | "note"> {
+  if (err instanceof ValidationError) return { outcome: "invalid", errors: err.issues.slice(0, 50) };
+  if (err instanceof ConflictError)
+    return {
+      outcome: "failed",
+      error: err.message.slice(0, 2000),
+      ...(err.existingAssociationId ? { note: `existing association ${err.existingAssociationId}` } : {}),
+    };
+  if (
+    err instanceof DependencyRefusedError ||
+    err instanceof TransientDependencyError ||
+    err instanceof NonRetriableError
+  )
+    return { outcome: "failed", error: err.message.slice(0, 2000) };
+  throw err;
 }

@@ -1,11 +1,6 @@
 import type { SecretBox } from "../auth/secrets";
 import type { Association, PalDetails, PalDrift } from "../domain/association";
-import {
-  ConflictError,
-  DependencyRefusedError,
-  TransientDependencyError,
-  ValidationError,
-} from "../domain/errors";
+import { ConflictError, DependencyRefusedError, ValidationError } from "../domain/errors";
 import type { PalLinkRequest } from "../domain/schemas/createAssociation";
 import { palBulkLinkJobInput, type PalIdentityInput } from "../domain/schemas/palLink";
 import { claimPartitionOf, claimUnitsOf } from "../domain/units";
@@ -19,7 +14,7 @@ import {
 import type { JobResult } from "../domain/job";
 import type { PalVerifyQueue } from "../integrations/palVerifyQueue";
 import { createAssociation } from "./createAssociation";
-import { recordJobResult, startJob } from "./jobs";
+import { failureOutcome, recordJobResult, startJob } from "./jobs";
 import { decide, type Workflows } from "./lifecycle";
 import { derivedId } from "./operationIds";
 import type { AppPorts } from "./ports";
@@ -342,13 +337,7 @@ async function bulkItemOutcome(
         associationId: err.existingAssociationId,
         note: "already linked with this identity",
       };
-    if (
-      err instanceof DependencyRefusedError ||
-      err instanceof ValidationError ||
-      err instanceof TransientDependencyError
-    )
-      return { ...base, outcome: "failed" as const, error: err.message.slice(0, 2000) };
-    throw err;
+    return { ...base, ...failureOutcome(err) };
   }
 }
 

@@ -4,6 +4,7 @@ import { associationKind } from "../domain/associationTypes";
 import { reviewableStatuses, reviewOutcomeInput } from "../domain/review";
 import { createAssociationInput } from "../domain/schemas/createAssociation";
 import { poeSubmission } from "../domain/schemas/poeSubmission";
+import { columnsOfType, importColumns, importRowTypes, maxImportRows } from "../domain/csvImport";
 import { dporConfirmationInput } from "../domain/schemas/dporConfirmation";
 import { bulkPalLinkInput, createPalLinkInput, palLinkDriftFilter } from "../domain/schemas/palLink";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
@@ -322,7 +323,8 @@ interface OperationSpec {
   tags: string[];
   access?: Access;
   parameters?: JsonSchema[];
-  body?: { schema: string; required: boolean; description?: string };
+  /** The request body: a named JSON schema, or (`csv`) a text/csv file described in words. */
+  body?: { schema: string; required: boolean; description?: string } | { csv: string; required: boolean };
   /** Success responses, by status code. */
   responses: Record<string, JsonSchema>;
   /** What each problem status means for this operation (the pipeline's own meanings are added). */
@@ -430,11 +432,17 @@ function operationOf(spec: OperationSpec): JsonSchema {
     ],
     ...(spec.body
       ? {
-          requestBody: {
-            required: spec.body.required,
-            ...(spec.body.description ? { description: spec.body.description } : {}),
-            content: { "application/json": { schema: schemaRef(spec.body.schema) } },
-          },
+          requestBody:
+            "csv" in spec.body
+              ? {
+                  required: spec.body.required,
+                  content: { "text/csv": { schema: { type: "string", description: spec.body.csv } } },
+                }
+              : {
+                  required: spec.body.required,
+                  ...(spec.body.description ? { description: spec.body.description } : {}),
+                  content: { "application/json": { schema: schemaRef(spec.body.schema) } },
+                },
         }
       : {}),
     responses: { ...spec.responses, ...problemResponses(full) },
@@ -754,6 +762,27 @@ function operations(): OperationSpec[] {
       problems: {
         "400": "the body is not `{}` (`errors` names the unknown field)",
         "503": "this deployment has no Partner Center access for the partner (`detail` names the setting)",
+      },
+    },
+    {
+      path: "/imports",
+      method: "post",
+      operationId: "startImport",
+      summary: "Create DPOR requests, TPOR records and PAL links in bulk from a CSV file",
+      description: `One header row naming the columns (any order, any subset of: ${importColumns.join(", ")}), then one row per item, at most ${maxImportRows}. Each row's \`type\` (${importRowTypes.join(", ")}) says which columns apply: ${importRowTypes.map((t) => `${t}: ${columnsOfType[t].join(", ")}`).join("; ")}. A nested field's column is its dotted path; an empty cell is an absent field (\`partnerLocationId\` defaults to the partner's first); \`subscriptionIds\` separates GUIDs with \`;\`. Each row is checked as the single request would be: an invalid row is reported with its \`line\` (the header is line 1) and \`errors\` naming the columns, and creates nothing; the others are created (DPOR, TPOR) or linked at Azure (PAL) by the job.`,
+      tags: ["jobs"],
+      body: { csv: "RFC 4180, UTF-8, with a header row (see the description).", required: true },
+      responses: {
+        "202": answer("Accepted: the import job, with the invalid rows' results already in.", "Job", {
+          Location: headerRef("Location"),
+          ...replayable,
+        }),
+      },
+      problems: {
+        "400":
+          "the file cannot be taken at all: an unknown or repeated column, no `type` column, no rows, more than 500 rows, not CSV (`errors` names `header.<n>` or `file`)",
+        "415": "the body is not text/csv",
+        "503": "a PAL row needs SECRETS_KEY, which is not set",
       },
     },
     {

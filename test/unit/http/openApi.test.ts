@@ -25,6 +25,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["post", "/associations/{id}/confirm", "confirmDpor"],
   ["get", "/jobs/{id}", "getJob"],
   ["post", "/csp/imports", "startCspImport"],
+  ["post", "/imports", "startImport"],
   ["post", "/pal-links", "createPalLink"],
   ["get", "/pal-links", "listPalLinks"],
   ["post", "/pal-links/bulk", "bulkPalLinks"],
@@ -52,6 +53,7 @@ const successStatus: Record<string, string> = {
   createPalLink: "201",
   bulkPalLinks: "202",
   startCspImport: "202",
+  startImport: "202",
   createPartner: "201",
   deleteWebhook: "204",
 };
