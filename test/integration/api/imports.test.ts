@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeArm, type FakeArm } from "../../fixtures/fakeArm";
 import { startApp, type AppUnderTest } from "../../support/app";
+import { appTablePrefixes, storedEntities } from "../../support/storedText";
 
 /**
  * `POST /api/v1/imports` end to end on the local host: a CSV of DPOR, TPOR and PAL rows becomes a
@@ -105,6 +106,9 @@ describe("CSV imports", () => {
     expect(tpor).toMatchObject({ type: "tpor", status: "Active", incentiveEligible: true });
     expect(arm.linkOf(identity)?.partnerId).toBe(partner.locationId);
     expect(JSON.stringify(job)).not.toContain(identity.clientSecret);
+    for (const { table, text } of await storedEntities(inject("storageConnectionString"), appTablePrefixes()))
+      expect(text, table).not.toContain(identity.clientSecret);
+    expect(app.logs.join("\n")).not.toContain(identity.clientSecret);
 
     const listed = (await (
       await app.call(partner.apiKey, "GET", `/api/v1/associations?customerTenantId=${dporTenant}`)
