@@ -118,11 +118,11 @@ function otherNextAction(a: Association, deadline: Deadline | null): string {
 function palDriftAction(a: Association): string {
   switch (a.pal?.drift) {
     case "deleted":
-      return "The link is gone at Azure: link the identity again (POST /pal-links), or remove it here (DELETE).";
+      return `The link is gone at Azure: remove it here (DELETE /pal-links/${a.id}), then link the identity again (POST /pal-links).`;
     case "other-partner":
-      return "The identity now carries another partner ID: link it again with yours (POST /pal-links), or remove it here (DELETE).";
+      return `The identity now carries another partner ID: remove it here (DELETE /pal-links/${a.id}), then link it again with yours (POST /pal-links).`;
     case "credential-failing":
-      return "The identity's credential is refused: renew its secret and link again (POST /pal-links), or remove it here (DELETE).";
+      return `The identity's credential is refused: renew its secret, remove the link here (DELETE /pal-links/${a.id}) and link again (POST /pal-links) with the new secret.`;
     default:
       return `Verify the link again (POST /pal-links/${a.id}/verify).`;
   }

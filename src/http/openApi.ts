@@ -480,11 +480,11 @@ function operations(): OperationSpec[] {
       operationId: "createAssociation",
       summary: "Claim a customer association",
       description:
-        "Validates the request, claims its units for the partner (all or nothing), stores the association as Draft and, for claim kinds, starts its lifecycle. The association ID derives from the Idempotency-Key: a retry finishes the same association.",
+        "Validates the request, claims its units for the partner (all or nothing), stores the association in its type's first status (claims: Draft; DPOR: Requested; PAL, CSP, TPOR: Active) and starts its workflow (claims: the lifecycle; DPOR: the request email, reminders and expiry). The association ID derives from the Idempotency-Key: a retry finishes the same association.",
       tags: ["associations"],
       body: { schema: "CreateAssociationInput", required: true },
       responses: {
-        "201": answer("Created: the new association, in Draft.", "AssociationView", {
+        "201": answer("Created: the new association, in its first status.", "AssociationView", {
           Location: headerRef("Location"),
           ...replayable,
         }),
@@ -586,7 +586,7 @@ function operations(): OperationSpec[] {
         "Only the customer's account owner can set a DPOR (Azure portal → the subscription → Partner information); the partner confirms what it saw, with the evidence's kind and optionally its document (at most 10 MiB). Requested, Expired or Superseded → Active. Another association Active on the same subscription (any partner) becomes Superseded and is told by webhook, without naming who replaced it. The partner's TPORs are re-evaluated.",
       body: { schema: "DporConfirmationInput", required: true },
       status: "200",
-      answer: "OK: the DPOR, now Active, with `dpor.evidence` and `dpor.confirmedAt`.",
+      answer: "OK: the DPOR, now Active, with `evidence` and `confirmedAt`.",
       problems: {
         "400": "the evidence breaks a rule (`errors` names each field)",
         "409": "the association is not a DPOR, or its status allows no confirmation (`detail` names it)",
