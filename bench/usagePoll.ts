@@ -28,6 +28,7 @@ import {
   type FakeGraph,
   type FakeGraphTenant,
 } from "../test/fixtures/fakeGraph";
+import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 
@@ -448,19 +449,7 @@ function readOptions(): Options {
 /** The app's settings for the host child: as test/support/app.ts, with Graph usage from the fake. */
 function appSettings(run: string, graph: FakeGraph): Record<string, string> {
   return {
-    TABLE_PREFIX: `bench${run}`,
-    DURABLE_HUB_NAME: `Bench${run}`,
-    INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
-    PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
-    USAGE_POLL_QUEUE: `usage-poll-${run}`,
-    // The bench runs the timer itself, once: the schedule is midnight on 1 January.
-    USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
-    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
-    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
-    ADMIN_API_KEY: randomBytes(24).toString("base64url"),
-    CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
-    LIFECYCLE_POE_DEADLINE: "PT6S",
-    LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+    ...isolatedAppSettings(run, "bench"),
     INCENTIVE_PROGRAM: programId,
     USAGE_PROVIDER: "graph",
     GRAPH_CLIENT_ID: graph.clientId,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { startHost, type RunningHost } from "devhost";
+import { isolatedAppSettings } from "./appSettings";
 
 /** The real app on the local host, with lifecycle durations in seconds and its own tables. */
 export interface AppUnderTest {
@@ -21,27 +22,10 @@ export interface AppUnderTest {
 }
 
 export async function startApp(settings: Record<string, string> = {}): Promise<AppUnderTest> {
-  const adminKey = randomBytes(24).toString("base64url");
-  const run = randomBytes(4).toString("hex");
+  const isolated = isolatedAppSettings(randomBytes(4).toString("hex"));
+  const adminKey = settings["ADMIN_API_KEY"] ?? isolated["ADMIN_API_KEY"] ?? "";
   Object.assign(process.env, {
-    // Its own tables, task hub and queues: test files run apps side by side on one Azurite.
-    TABLE_PREFIX: `app${run}`,
-    DURABLE_HUB_NAME: `App${run}`,
-    INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
-    PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
-    USAGE_POLL_QUEUE: `usage-poll-${run}`,
-    PAL_VERIFY_QUEUE: `pal-verify-${run}`,
-    // Tests drive polling themselves: the timer's schedule is once a year.
-    USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
-    PAL_VERIFY_SCHEDULE: "0 0 0 1 1 *",
-    CSP_IMPORT_SCHEDULE: "0 0 0 1 1 *",
-    // Queue retries in a second, not host.json's 30 s (the Functions host's override convention).
-    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
-    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
-    ADMIN_API_KEY: adminKey,
-    CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
-    LIFECYCLE_POE_DEADLINE: "PT6S",
-    LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+    ...isolated,
     ...settings,
   });
   const logs: string[] = [];

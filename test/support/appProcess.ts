@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { spawnHost, type HostProcess } from "../../devhost/test/support/hostProcess";
+import { isolatedAppSettings } from "./appSettings";
 
 /**
  * The real app (appDir ".", built into dist/ by the integration tier's globalSetup) on the local host
@@ -14,24 +15,11 @@ export interface AppProcessSettings {
 }
 
 export function appProcessSettings(settings: Record<string, string> = {}): AppProcessSettings {
-  const adminKey = randomBytes(24).toString("base64url");
-  const run = randomBytes(4).toString("hex");
+  const isolated = isolatedAppSettings(randomBytes(4).toString("hex"));
   return {
-    adminKey,
+    adminKey: settings["ADMIN_API_KEY"] ?? isolated["ADMIN_API_KEY"] ?? "",
     env: {
-      TABLE_PREFIX: `app${run}`,
-      DURABLE_HUB_NAME: `App${run}`,
-      INBOUND_EMAIL_QUEUE: `inbound-email-${run}`,
-      PARTNER_WEBHOOKS_QUEUE: `partner-webhooks-${run}`,
-      USAGE_POLL_QUEUE: `usage-poll-${run}`,
-      // Tests drive polling themselves: the timer's schedule is once a year.
-      USAGE_POLL_SCHEDULE: "0 0 0 1 1 *",
-      AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
-      AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
-      ADMIN_API_KEY: adminKey,
-      CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
-      LIFECYCLE_POE_DEADLINE: "PT6S",
-      LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+      ...isolated,
       // A killed host's leased control messages and work items come back within seconds.
       DEVHOST_CONTROL_LEASE_SECONDS: "2",
       DEVHOST_WORKITEM_LEASE_SECONDS: "2",

@@ -58,6 +58,18 @@ describe("the Management Partner client", () => {
     await expect(client.current(identity)).rejects.toBeInstanceOf(CredentialRefusedError);
   });
 
+  it("takes ARM's 401 and 403 as the identity refused, without retrying", async () => {
+    const identity = arm.identity();
+    arm.fail(identity.tenantId, 401);
+    const unauthorized = await client.current(identity).catch((err: unknown) => err);
+    expect(unauthorized).toBeInstanceOf(CredentialRefusedError);
+    expect((unauthorized as Error).message).toMatch(/AuthenticationFailed/);
+    arm.fail(identity.tenantId, 403);
+    await expect(client.link(identity, "4871234")).rejects.toBeInstanceOf(CredentialRefusedError);
+    expect(arm.linkOf(identity)).toBeUndefined();
+    expect(await client.link(identity, "4871234")).toMatchObject({ state: "Active" });
+  });
+
   it("says BadRequest for a partner ID ARM refuses", async () => {
     const failure = await client.link(arm.identity(), "not-digits").catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(DependencyRefusedError);
