@@ -1,7 +1,16 @@
 import type { Association } from "./association";
 import { associationTypes } from "./associationTypes";
 import { ValidationError } from "./errors";
-import { escapeHtml, formatDate, formatDateTime, instant, multiline, oneLine } from "./emailText";
+import {
+  emailDocument,
+  escapeHtml,
+  formatDate,
+  formatDateTime,
+  instant,
+  multiline,
+  oneLine,
+  whyReceived,
+} from "./emailText";
 import { workloadCatalog } from "./workloads";
 
 /**
@@ -140,7 +149,7 @@ function textOf(f: Facts): string {
     `${linkText}:`,
     f.consentUrl,
     "",
-    `You receive this email because ${f.partnerName} named you as the contact at ${f.customerDomain}.`,
+    whyReceived(f.partnerName, f.customerDomain),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -157,21 +166,17 @@ function htmlOf(f: Facts): string {
     .map((step) => `<li>${escapeHtml(step)}</li>`)
     .join("\n");
   const href = escapeHtml(f.consentUrl);
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(subjectOf(f))}</title></head>`,
-    '<body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;line-height:1.5;color:#1b1b1b">',
-    `<p>Hello ${escapeHtml(f.customerName)},</p>`,
-    `<p>${escapeHtml(introOf(f))}</p>`,
-    `<table role="presentation">\n${rows}\n</table>`,
-    '<h2 style="font-size:1.1em">What happens next</h2>',
-    `<ul>\n${steps}\n</ul>`,
-    `<p><a href="${href}">${escapeHtml(linkText)}</a></p>`,
-    `<p style="font-size:0.9em">If the link does not open, copy this address into your browser: ${href}</p>`,
-    `<p style="font-size:0.9em;color:#555">You receive this email because ${escapeHtml(f.partnerName)} ` +
-      `named you as the contact at ${escapeHtml(f.customerDomain)}.</p>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return emailDocument(
+    subjectOf(f),
+    [
+      `<p>Hello ${escapeHtml(f.customerName)},</p>`,
+      `<p>${escapeHtml(introOf(f))}</p>`,
+      `<table role="presentation">\n${rows}\n</table>`,
+      '<h2 style="font-size:1.1em">What happens next</h2>',
+      `<ul>\n${steps}\n</ul>`,
+      `<p><a href="${href}">${escapeHtml(linkText)}</a></p>`,
+      `<p style="font-size:0.9em">If the link does not open, copy this address into your browser: ${href}</p>`,
+    ],
+    whyReceived(f.partnerName, f.customerDomain),
+  );
 }

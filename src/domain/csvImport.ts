@@ -209,32 +209,22 @@ export const sealedPalRow = createPalLinkInput
   })
   .strict();
 
+/** A row of one type as the import job carries it: its position, its line, its request. */
+const jobRowOf = <T extends ImportRowType, S extends z.ZodType>(type: T, request: S) =>
+  z
+    .object({
+      index: z.number().int().nonnegative(),
+      line: z.number().int().positive(),
+      type: z.literal(type),
+      request,
+    })
+    .strict();
+
 /** One row as the import job's orchestration and activity carry it. */
 export const importJobRow = z.discriminatedUnion("type", [
-  z
-    .object({
-      index: z.number().int().nonnegative(),
-      line: z.number().int().positive(),
-      type: z.literal("dpor"),
-      request: createDporInput,
-    })
-    .strict(),
-  z
-    .object({
-      index: z.number().int().nonnegative(),
-      line: z.number().int().positive(),
-      type: z.literal("tpor"),
-      request: createTporInput,
-    })
-    .strict(),
-  z
-    .object({
-      index: z.number().int().nonnegative(),
-      line: z.number().int().positive(),
-      type: z.literal("pal"),
-      request: sealedPalRow,
-    })
-    .strict(),
+  jobRowOf("dpor", createDporInput),
+  jobRowOf("tpor", createTporInput),
+  jobRowOf("pal", sealedPalRow),
 ]);
 export type ImportJobRow = z.infer<typeof importJobRow>;
 

@@ -1,6 +1,6 @@
 import type { Association } from "./association";
 import type { RenderedEmail } from "./consentEmail";
-import { escapeHtml, formatDateTime, instant, oneLine } from "./emailText";
+import { emailDocument, escapeHtml, formatDateTime, instant, oneLine, whyReceived } from "./emailText";
 import { ValidationError } from "./errors";
 
 /**
@@ -98,26 +98,22 @@ function textOf(f: Facts): string {
     "",
     ...notesOf(f),
     "",
-    `You receive this email because ${f.partnerName} named you as the contact at ${f.customerDomain}.`,
+    whyReceived(f.partnerName, f.customerDomain),
   ];
   return `${lines.join("\n")}\n`;
 }
 
 function htmlOf(f: Facts): string {
   const list = (items: string[]) => items.map((item) => `<li>${escapeHtml(item)}</li>`).join("\n");
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(subjectOf(f))}</title></head>`,
-    '<body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;line-height:1.5;color:#1b1b1b">',
-    `<p>Hello ${escapeHtml(f.customerName)},</p>`,
-    `<p>${escapeHtml(introOf(f))}</p>`,
-    '<h2 style="font-size:1.1em">How to set it</h2>',
-    `<ol>\n${list(stepsOf(f))}\n</ol>`,
-    `<ul>\n${list(notesOf(f))}\n</ul>`,
-    `<p style="font-size:0.9em;color:#555">You receive this email because ${escapeHtml(f.partnerName)} ` +
-      `named you as the contact at ${escapeHtml(f.customerDomain)}.</p>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return emailDocument(
+    subjectOf(f),
+    [
+      `<p>Hello ${escapeHtml(f.customerName)},</p>`,
+      `<p>${escapeHtml(introOf(f))}</p>`,
+      '<h2 style="font-size:1.1em">How to set it</h2>',
+      `<ol>\n${list(stepsOf(f))}\n</ol>`,
+      `<ul>\n${list(notesOf(f))}\n</ul>`,
+    ],
+    whyReceived(f.partnerName, f.customerDomain),
+  );
 }

@@ -63,3 +63,24 @@ export function instant(iso: string, path: string): Date {
     throw new ValidationError([{ path, message: "must be an ISO 8601 timestamp" }]);
   return d;
 }
+
+/**
+ * An email's HTML document: the subject as its title, the given blocks (already HTML) in a plain
+ * readable body, and a small print line saying why the customer receives it.
+ */
+export function emailDocument(subject: string, blocks: readonly string[], whyReceived: string): string {
+  return [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${escapeHtml(subject)}</title></head>`,
+    '<body style="font-family:Segoe UI,Helvetica,Arial,sans-serif;line-height:1.5;color:#1b1b1b">',
+    ...blocks,
+    `<p style="font-size:0.9em;color:#555">${escapeHtml(whyReceived)}</p>`,
+    "</body></html>",
+    "",
+  ].join("\n");
+}
+
+/** "You receive this email because …": the same words in the text and the HTML part. */
+export const whyReceived = (partnerName: string, customerDomain: string) =>
+  `You receive this email because ${partnerName} named you as the contact at ${customerDomain}.`;

@@ -75,3 +75,16 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
     },
   };
 }
+
+/** Registers `url` as the partner's webhook (PUT /api/v1/webhook); answers the signing secret. */
+export async function registerWebhook(app: AppUnderTest, apiKey: string, url: string): Promise<string> {
+  const response = await app.call(
+    apiKey,
+    "PUT",
+    "/api/v1/webhook",
+    { url },
+    { "content-type": "application/json" },
+  );
+  if (response.status !== 200) throw new Error(`webhook: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { secret: string }).secret;
+}

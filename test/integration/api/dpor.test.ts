@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
-import { startApp, type AppUnderTest } from "../../support/app";
+import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
 
 /**
  * DPOR end to end on the local host through the public API: the request email and its reminders to
@@ -47,14 +47,7 @@ describe("DPOR: the customer sets it; the partner asks and confirms", () => {
     fabrikam = await app.partner("Fabrikam Consulting");
     northwind = await app.partner("Northwind Traders");
     hooks = await startFakeWebhookReceiver();
-    const registered = await app.call(
-      fabrikam.apiKey,
-      "PUT",
-      "/api/v1/webhook",
-      { url: hooks.url },
-      { "content-type": "application/json" },
-    );
-    expect(registered.status).toBe(200);
+    await registerWebhook(app, fabrikam.apiKey, hooks.url);
   });
 
   afterAll(async () => {

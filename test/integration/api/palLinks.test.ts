@@ -7,7 +7,7 @@ import type { PalVerifyMessage } from "../../../src/integrations/palVerifyQueue"
 import { createStore } from "../../../src/store/store";
 import { startFakeArm, type FakeArm, type FakeIdentity } from "../../fixtures/fakeArm";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
-import { startApp, type AppUnderTest } from "../../support/app";
+import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
 import { appTablePrefixes, storedEntities } from "../../support/storedText";
 
 /**
@@ -63,14 +63,7 @@ describe("PAL links through Azure Resource Manager", () => {
     });
     fabrikam = await app.partner("Fabrikam Consulting");
     northwind = await app.partner("Northwind Traders");
-    const registered = await app.call(
-      fabrikam.apiKey,
-      "PUT",
-      "/api/v1/webhook",
-      { url: hooks.url },
-      { "content-type": "application/json" },
-    );
-    expect(registered.status).toBe(200);
+    await registerWebhook(app, fabrikam.apiKey, hooks.url);
   });
 
   afterAll(async () => {
