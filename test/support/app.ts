@@ -76,8 +76,12 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
   };
 }
 
-/** Registers `url` as the partner's webhook (PUT /api/v1/webhook); answers the signing secret. */
-export async function registerWebhook(app: AppUnderTest, apiKey: string, url: string): Promise<string> {
+/** Registers `url` as the partner's webhook (PUT /api/v1/webhook); answers the URL and signing secret. */
+export async function registerWebhook(
+  app: AppUnderTest,
+  apiKey: string,
+  url: string,
+): Promise<{ url: string; secret: string }> {
   const response = await app.call(
     apiKey,
     "PUT",
@@ -86,5 +90,5 @@ export async function registerWebhook(app: AppUnderTest, apiKey: string, url: st
     { "content-type": "application/json" },
   );
   if (response.status !== 200) throw new Error(`webhook: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { secret: string }).secret;
+  return (await response.json()) as { url: string; secret: string };
 }

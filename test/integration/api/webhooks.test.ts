@@ -7,7 +7,7 @@ import { createWebhookQueue, type WebhookEvent } from "../../../src/integrations
 import { createStore } from "../../../src/store/store";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
 import { cporRequest } from "../../support/builders";
-import { startApp, type AppUnderTest } from "../../support/app";
+import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
 import { hostsFileLoopbackName, startLoopbackTrap, type LoopbackTrap } from "../webhooks/loopbackTrap";
 
 /**
@@ -37,17 +37,7 @@ describe("partner webhooks", () => {
     return started;
   }
 
-  async function register(apiKey: string, url: string) {
-    const response = await app.call(
-      apiKey,
-      "PUT",
-      "/api/v1/webhook",
-      { url },
-      { "content-type": "application/json" },
-    );
-    expect(response.status).toBe(200);
-    return (await response.json()) as { url: string; secret: string };
-  }
+  const register = (apiKey: string, url: string) => registerWebhook(app, apiKey, url);
 
   const poe = {
     documentName: "statement-of-work.pdf",
