@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { importRow } from "../../src/app/csvImport";
 import type { PalPorts } from "../../src/app/palLinks";
-import { importJobRow } from "../../src/domain/csvImport";
 import type { JobResult } from "../../src/domain/job";
 import { palPorts } from "../composition";
 import { defineActivity } from "../defineActivity";
@@ -9,7 +8,12 @@ import { defineActivity } from "../defineActivity";
 export const importCsvRowName = "importCsvRow";
 
 export const importCsvRowInput = z
-  .object({ partnerId: z.string().min(1).max(64), jobId: z.string().min(1).max(64), row: importJobRow })
+  .object({
+    partnerId: z.string().min(1).max(64),
+    jobId: z.string().min(1).max(64),
+    /** The row: the job's item at this index. */
+    item: z.number().int().nonnegative(),
+  })
   .strict();
 export type ImportCsvRowInput = z.infer<typeof importCsvRowInput>;
 
@@ -17,8 +21,7 @@ export type ImportCsvRowInput = z.infer<typeof importCsvRowInput>;
 export const importCsvRow = defineActivity({
   name: importCsvRowName,
   input: importCsvRowInput,
-  handler: (input, ports: PalPorts, workflows): Promise<JobResult> =>
-    importRow(ports, workflows, input, input.row),
+  handler: (input, ports: PalPorts, workflows): Promise<JobResult> => importRow(ports, workflows, input),
   ports: palPorts,
   // A DPOR row starts its request workflow.
   usesWorkflows: true,

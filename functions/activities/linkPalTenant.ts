@@ -12,8 +12,8 @@ export const linkPalTenantInput = z
   .object({
     partnerId: z.string().min(1).max(64),
     jobId: z.string().min(1).max(64),
+    /** The tenant: the job's item at this index. */
     index: z.number().int().nonnegative(),
-    customerTenantId: guid,
     clientId: guid,
     /** Sealed for the job (never the secret in clear: orchestration inputs are kept in history). */
     sealedSecret: z.string().min(1).max(4000),

@@ -11,17 +11,18 @@ export const csvImportName = csvImportOrchestratorName;
 export const csvImportBatchSize = 10;
 
 /**
- * Imports the valid rows of a CSV import (instance ID = job ID), a batch at a time; each row's
- * activity records its own result. Invalid rows were recorded before the job started.
+ * Imports the valid rows of a CSV import (instance ID = job ID; the rows are the job's items), a
+ * batch at a time; each row's activity records its own result. Invalid rows were recorded before
+ * the job started.
  */
 export const csvImport: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = importJobInput.parse(context.df.getInput());
-  const items = input.rows.map((row): ImportCsvRowInput => ({
+  const inputOf = (item: number): ImportCsvRowInput => ({
     partnerId: input.partnerId,
     jobId: input.jobId,
-    row,
-  }));
-  return yield* fanOutJob(context, input, importCsvRowName, items, csvImportBatchSize);
+    item,
+  });
+  return yield* fanOutJob(context, input, importCsvRowName, input.count, inputOf, csvImportBatchSize);
 };
 
 df.app.orchestration(csvImportName, csvImport);

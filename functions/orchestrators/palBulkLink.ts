@@ -11,21 +11,21 @@ export const palBulkLinkName = palBulkLinkOrchestratorName;
 export const palBulkBatchSize = 10;
 
 /**
- * Links one identity's partner ID in every listed tenant (instance ID = job ID), a batch at a time;
- * each tenant's activity records its own result (linked, unchanged or failed).
+ * Links one identity's partner ID in every listed tenant (instance ID = job ID; the tenants are the
+ * job's items), a batch at a time; each tenant's activity records its own result (linked, unchanged
+ * or failed).
  */
 export const palBulkLink: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = palBulkLinkJobInput.parse(context.df.getInput());
-  const items = input.customerTenantIds.map((customerTenantId, index): LinkPalTenantInput => ({
+  const inputOf = (index: number): LinkPalTenantInput => ({
     partnerId: input.partnerId,
     jobId: input.jobId,
     index,
-    customerTenantId,
     clientId: input.clientId,
     sealedSecret: input.sealedSecret,
     ...(input.partnerLocationId ? { partnerLocationId: input.partnerLocationId } : {}),
-  }));
-  return yield* fanOutJob(context, input, linkPalTenantName, items, palBulkBatchSize);
+  });
+  return yield* fanOutJob(context, input, linkPalTenantName, input.count, inputOf, palBulkBatchSize);
 };
 
 df.app.orchestration(palBulkLinkName, palBulkLink);

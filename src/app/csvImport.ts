@@ -1,8 +1,14 @@
-import { importJobInput, parseImportCsv, type ImportJobRow, type ImportRow } from "../domain/csvImport";
+import {
+  importJobInput,
+  importJobRow,
+  parseImportCsv,
+  type ImportJobRow,
+  type ImportRow,
+} from "../domain/csvImport";
 import { TransientDependencyError } from "../domain/errors";
 import type { Job, JobResult } from "../domain/job";
 import { createAssociation } from "./createAssociation";
-import { failureOutcome, recordJobResult, startJob } from "./jobs";
+import { failureOutcome, jobItem, recordJobResult, startJob } from "./jobs";
 import type { Workflows } from "./lifecycle";
 import { derivedId } from "./operationIds";
 import { linkPal, type PalPorts } from "./palLinks";
@@ -12,7 +18,7 @@ import { linkPal, type PalPorts } from "./palLinks";
  * a result per row. The file is parsed and checked at once (src/domain/csvImport.ts): a file it
  * cannot take is a 400 and starts nothing; each invalid row is recorded `invalid` with its line and
  * fields before the job starts, and creates nothing; the valid rows go to the job's orchestration
- * (`csvImport`), PAL secrets sealed for the job.
+ * (`csvImport`) as the job's items, PAL secrets sealed for the job.
  */
 export const csvImportOrchestratorName = "csvImport";
 
@@ -41,7 +47,8 @@ export async function startCsvImport(
     kind: "import",
     total: parsed.rows.length + parsed.invalid.length,
     orchestrator: csvImportOrchestratorName,
-    input: importJobInput.parse({ partnerId: input.partnerId, jobId: input.jobId, rows }),
+    items: rows,
+    input: importJobInput.parse({ partnerId: input.partnerId, jobId: input.jobId, count: rows.length }),
   });
 }
 
@@ -70,9 +77,9 @@ function sealed(ports: PalPorts, job: { partnerId: string; jobId: string }, row:
 export async function importRow(
   ports: PalPorts,
   workflows: Workflows,
-  job: { partnerId: string; jobId: string },
-  row: ImportJobRow,
+  job: { partnerId: string; jobId: string; item: number },
 ): Promise<JobResult> {
+  const row = await jobItem(ports, job.jobId, job.item, importJobRow);
   const id = derivedId("csv-import", job.jobId, String(row.line));
   const base = {
     index: row.index,

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   ConflictError,
   DependencyRefusedError,
@@ -18,14 +19,24 @@ export interface JobPorts {
 /**
  * Starts a bulk operation resumably: the job row first (a retry with the same ID finds it), then
  * its orchestration with the job ID as instance ID, unless it was started before. The orchestration
- * records one result per item (`recordJobResult`) and ends with `finishJob`. Inputs handed to the
- * orchestration are kept in its history: never put a secret in clear there (seal it first).
+ * records one result per item (`recordJobResult`) and ends with `finishJob`. The items, when given,
+ * are stored first (`jobItem` reads one back), so the orchestration's input stays small whatever
+ * their number. Inputs and items are kept: never put a secret in clear there (seal it first).
  */
 export async function startJob(
   ports: JobPorts,
   workflows: Workflows,
-  job: { partnerId: string; id: string; kind: JobKind; total: number; orchestrator: string; input: unknown },
+  job: {
+    partnerId: string;
+    id: string;
+    kind: JobKind;
+    total: number;
+    orchestrator: string;
+    input: unknown;
+    items?: readonly unknown[];
+  },
 ): Promise<Job> {
+  if (job.items) await ports.store.jobs.putItems(job.id, job.items);
   const stored = await ports.store.jobs.createOnce({
     id: job.id,
     partnerId: job.partnerId,
@@ -37,6 +48,18 @@ export async function startJob(
   if ((await workflows.state(job.id)) === undefined)
     await workflows.start(job.orchestrator, job.id, job.input);
   return stored;
+}
+
+/** The job's item at `index`, checked with its schema (a stored item that does not fit is a bug: NonRetriableError). */
+export async function jobItem<S extends z.ZodType>(
+  ports: Pick<JobPorts, "store">,
+  jobId: string,
+  index: number,
+  schema: S,
+): Promise<z.output<S>> {
+  const parsed = schema.safeParse(await ports.store.jobs.item(jobId, index));
+  if (!parsed.success) throw new NonRetriableError(`item ${index} of job ${jobId} does not fit its schema`);
+  return parsed.data;
 }
 
 /** One item's outcome; recording the same item again keeps the first outcome (activities run at least once). */

@@ -2,6 +2,7 @@ import type { SecretBox } from "../auth/secrets";
 import type { Association, PalDetails, PalDrift } from "../domain/association";
 import { ConflictError, DependencyRefusedError, ValidationError } from "../domain/errors";
 import type { PalLinkRequest } from "../domain/schemas/createAssociation";
+import { guid } from "../domain/schemas/primitives";
 import { palBulkLinkJobInput, type PalIdentityInput } from "../domain/schemas/palLink";
 import { claimPartitionOf, claimUnitsOf } from "../domain/units";
 import {
@@ -14,7 +15,7 @@ import {
 import type { JobResult } from "../domain/job";
 import type { PalVerifyQueue } from "../integrations/palVerifyQueue";
 import { createAssociation } from "./createAssociation";
-import { failureOutcome, recordJobResult, startJob } from "./jobs";
+import { failureOutcome, jobItem, recordJobResult, startJob } from "./jobs";
 import { decide, type Workflows } from "./lifecycle";
 import { derivedId } from "./operationIds";
 import type { AppPorts } from "./ports";
@@ -279,12 +280,11 @@ export async function removePalLink(
 /** What a bulk link's sealed secret is bound to: the job. */
 export const bulkSealContext = (partnerId: string, jobId: string) => `pal-bulk:${partnerId}:${jobId}`;
 
-/** One tenant of a bulk link, as the orchestration hands it to its activity (the secret sealed). */
+/** One tenant of a bulk link, as the orchestration hands it to its activity (the secret sealed; the tenant is the job's item). */
 export interface BulkLinkItem {
   partnerId: string;
   jobId: string;
   index: number;
-  customerTenantId: string;
   clientId: string;
   sealedSecret: string;
   partnerLocationId?: string | undefined;
@@ -300,7 +300,8 @@ export async function linkBulkItem(
   workflows: Workflows,
   item: BulkLinkItem,
 ): Promise<JobResult> {
-  const result = await bulkItemOutcome(ports, workflows, item);
+  const customerTenantId = await jobItem(ports, item.jobId, item.index, guid);
+  const result = await bulkItemOutcome(ports, workflows, { ...item, customerTenantId });
   await recordJobResult(ports, item.jobId, result);
   return result;
 }
@@ -308,7 +309,7 @@ export async function linkBulkItem(
 async function bulkItemOutcome(
   ports: PalPorts,
   workflows: Workflows,
-  item: BulkLinkItem,
+  item: BulkLinkItem & { customerTenantId: string },
 ): Promise<JobResult> {
   const base = { index: item.index, key: item.customerTenantId, customerTenantId: item.customerTenantId };
   try {
@@ -373,12 +374,13 @@ export async function startPalBulkLink(
     kind: "pal-bulk-link",
     total: input.customerTenantIds.length,
     orchestrator: palBulkLinkOrchestratorName,
+    items: input.customerTenantIds,
     input: palBulkLinkJobInput.parse({
       partnerId: input.partnerId,
       jobId: input.jobId,
       clientId: input.identity.clientId,
       sealedSecret,
-      customerTenantIds: input.customerTenantIds,
+      count: input.customerTenantIds.length,
       ...(input.partnerLocationId ? { partnerLocationId: input.partnerLocationId } : {}),
     }),
   });

@@ -228,12 +228,12 @@ export const importJobRow = z.discriminatedUnion("type", [
 ]);
 export type ImportJobRow = z.infer<typeof importJobRow>;
 
-/** The import orchestration's input (instance ID = job ID). */
+/** The import orchestration's input (instance ID = job ID): the valid rows are the job's items. */
 export const importJobInput = z
   .object({
     partnerId: z.string().min(1).max(64),
     jobId: z.string().min(1).max(64),
-    rows: z.array(importJobRow).max(maxImportRows),
+    count: z.number().int().nonnegative().max(maxImportRows),
   })
   .strict();
 export type ImportJobInput = z.infer<typeof importJobInput>;

@@ -1,4 +1,4 @@
-import { odata } from "@azure/data-tables";
+import { odata, type TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
 import { NotFoundError } from "../domain/errors";
 import { job, jobResult, type Job, type JobResult } from "../domain/job";
@@ -6,12 +6,16 @@ import { entityCodec, etagOf, type Versioned } from "./entityCodec";
 import { readAll } from "./paging";
 import { retryOnConcurrency } from "./retry";
 import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
-import type { TableStore } from "./tableStore";
+import { translateStorageError } from "./storageErrors";
+import { checked, type TableStore } from "./tableStore";
 
 /**
  * Jobs: `jobs` (PartitionKey = partner, RowKey = job ID: another partner's job is unreachable) and
  * `jobResults` (PartitionKey = job ID, RowKey = the item's index, zero-padded so rows sort in order).
  * A result is inserted once: the activity that handles an item may run twice, and its first answer stands.
+ * `jobItems` (PartitionKey = job ID, RowKey = index) holds what each item is, written before the
+ * job's orchestration starts: its activities read their item here, so no orchestration input or
+ * history event carries a list of hundreds of items.
  */
 const jobEntity = job
   .omit({ partnerId: true, id: true })
@@ -46,6 +50,11 @@ const resultCodec = entityCodec({
   }),
 });
 
+const itemRowKey = (index: number) => String(index).padStart(6, "0");
+
+/** Items per entity-group transaction (Table Storage's limit). */
+const itemsPerBatch = 100;
+
 export class JobRepository {
   constructor(private readonly store: TableStore) {}
 
@@ -73,6 +82,37 @@ export class JobRepository {
       await replaceIfMatch(table, jobCodec.toEntity(next), current.etag, `job ${id}`);
       return next;
     });
+  }
+
+  /**
+   * Stores the job's items, each as JSON under its index (replacing what a retried start stored:
+   * the same request stores the same items).
+   */
+  async putItems(jobId: string, items: readonly unknown[]): Promise<void> {
+    const table = await this.store.table("jobItems");
+    for (let start = 0; start < items.length; start += itemsPerBatch) {
+      const actions: TransactionAction[] = items
+        .slice(start, start + itemsPerBatch)
+        .map((item, i) => [
+          "upsert",
+          checked({ partitionKey: jobId, rowKey: itemRowKey(start + i), itemJson: JSON.stringify(item) }),
+          "Replace",
+        ]);
+      try {
+        await table.submitTransaction(actions);
+      } catch (err) {
+        translateStorageError(err, `items of job ${jobId}`);
+      }
+    }
+  }
+
+  /** The job's item at `index`, as stored (the caller parses it with its schema). */
+  async item(jobId: string, index: number): Promise<unknown> {
+    const table = await this.store.table("jobItems");
+    const raw = await readOptional(table, jobId, itemRowKey(index), `item ${index} of job ${jobId}`);
+    if (!raw || typeof raw["itemJson"] !== "string")
+      throw new NotFoundError(`item ${index} of job ${jobId} was not found`);
+    return JSON.parse(raw["itemJson"]) as unknown;
   }
 
   /** Records one item's outcome; a second record of the same item keeps the first. */

@@ -21,6 +21,7 @@ export const tableNames = [
   "apiKeys",
   "jobs",
   "jobResults",
+  "jobItems",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

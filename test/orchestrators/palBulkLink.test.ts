@@ -14,7 +14,7 @@ function input(tenants: number): PalBulkLinkJobInput {
     jobId: "job-1",
     clientId: randomUUID(),
     sealedSecret: "v1.sealed",
-    customerTenantIds: Array.from({ length: tenants }, () => randomUUID()),
+    count: tenants,
   };
 }
 
@@ -32,7 +32,7 @@ async function linkPending(replay: OrchestrationReplay): Promise<LinkPalTenantIn
 }
 
 describe("palBulkLink", () => {
-  it("links a batch at a time, each tenant with its index and the sealed secret only, then finishes the job", async () => {
+  it("links a batch at a time, each tenant by its item's index with the sealed secret only, then finishes the job", async () => {
     const job = input(palBulkBatchSize + 3);
     const replay = await start(job);
     const first = await linkPending(replay);
@@ -41,7 +41,6 @@ describe("palBulkLink", () => {
       partnerId: "partner-a",
       jobId: "job-1",
       index: 0,
-      customerTenantId: job.customerTenantIds[0],
       clientId: job.clientId,
       sealedSecret: "v1.sealed",
     });

@@ -49,14 +49,17 @@ export type BulkPalLinkInput = z.infer<typeof bulkPalLinkInput>;
 /** `GET /api/v1/pal-links` filters; `drift`: a kind, `any` (drifted at all) or `none` (clean). */
 export const palLinkDriftFilter = z.enum(["deleted", "other-partner", "credential-failing", "any", "none"]);
 
-/** The bulk-link orchestration's input (instance ID = job ID): the secret only sealed, for the job. */
+/**
+ * The bulk-link orchestration's input (instance ID = job ID): the secret only sealed, for the job;
+ * the tenants are the job's items (`count` of them), read by each activity.
+ */
 export const palBulkLinkJobInput = z
   .object({
     partnerId: z.string().min(1).max(64),
     jobId: z.string().min(1).max(64),
     clientId: guid,
     sealedSecret: z.string().min(1).max(4000),
-    customerTenantIds: z.array(guid).min(1).max(maxBulkTenants),
+    count: z.number().int().min(1).max(maxBulkTenants),
     partnerLocationId: partnerLocationId.optional(),
   })
   .strict();

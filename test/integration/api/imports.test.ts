@@ -126,6 +126,20 @@ describe("CSV imports", () => {
     expect(conflict?.error).toMatch(/already claimed by your association/);
   });
 
+  it("takes a file of hundreds of rows (the rows are the job's items, not its workflow's input)", async () => {
+    const rows = Array.from(
+      { length: 150 },
+      (_, i) =>
+        `tpor,${randomUUID()},licensing-solution-provider,${String(20_000_000 + i)},Contoso enrollment ${i}`,
+    );
+    const response = await upload(
+      ["type,customerTenantId,role,enrollmentNumber,claimName", ...rows].join("\n"),
+    );
+    expect(response.status, await response.clone().text()).toBe(202);
+    const job = await finished(((await response.json()) as Job).id);
+    expect(job).toMatchObject({ status: "Completed", total: 150, done: 150, failed: 0 });
+  });
+
   it("refuses a file it cannot take whole, naming the header or the file, and starts nothing", async () => {
     const unknown = await upload("type,colour\ndpor,red");
     expect(unknown.status).toBe(400);
