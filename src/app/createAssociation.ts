@@ -1,4 +1,5 @@
 import type { Association, StoredRequest } from "../domain/association";
+import type { Actor } from "../domain/status";
 import { ConflictError, ValidationError } from "../domain/errors";
 import { associationKindOf } from "../domain/schemas/createAssociation";
 import { initialStatus, machineOf } from "../domain/statusMachine";
@@ -28,7 +29,14 @@ export type AssociationDetails = Partial<Pick<Association, "dpor" | "pal" | "csp
 export async function createAssociation(
   ports: AppPorts,
   workflows: Workflows,
-  input: { partnerId: string; id: string; request: StoredRequest; details?: AssociationDetails },
+  input: {
+    partnerId: string;
+    id: string;
+    request: StoredRequest;
+    details?: AssociationDetails;
+    /** Who made it, for the timeline: the partner (a request, an upload), or the system (an import). */
+    actor?: Actor;
+  },
 ): Promise<Association> {
   const { store, clock } = ports;
   const { partnerId, id, request } = input;
@@ -67,7 +75,7 @@ export async function createAssociation(
     eventId: `created-${id}`,
     at: association.createdAt,
     kind: "created",
-    actor: "partner",
+    actor: input.actor ?? "partner",
     reason: createdReason(association),
     to: initialStatus[machineOf(association.kind)],
     data: { units: association.units },

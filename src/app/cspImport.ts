@@ -291,6 +291,7 @@ async function upsertRelationship(
       id,
       request: fresh,
       details: { csp: r.details },
+      actor: "system",
     });
     return { association: created, outcome: "created" };
   }

@@ -234,6 +234,7 @@ describe("CSP imports from Partner Center", () => {
     const ended = await read("fabrikam", before?.id ?? "");
     expect(ended.status).toBe("Ended");
     expect(ended.timeline?.at(-1)).toMatchObject({ from: "Active", to: "Ended", actor: "system" });
+    expect(ended.timeline?.[0]).toMatchObject({ to: "Active", actor: "system" }); // made by the import
     const views = await cspAssociations("fabrikam");
     expect(byTenant(views, changed.tenantId)[0]?.companyName).toBe("Alpine Holdings");
 
