@@ -24,6 +24,7 @@ import "./http/api/jobs";
 import "./activities/finishJob";
 import "./orchestrators/dporRequest";
 import "./activities/sendDporEmail";
+import "./activities/settleDpor";
 import "./http/api/csp";
 import "./orchestrators/cspImport";
 import "./activities/readCspModel";

@@ -10,6 +10,7 @@ import { associationStatus, type AssociationStatus } from "../../src/domain/stat
 import { readStatusName, type ReadStatusInput } from "../activities/readStatus";
 import { sendDporEmailName, type SendDporEmailInput } from "../activities/sendDporEmail";
 import { setStatusName, type SetStatusInput } from "../activities/setStatus";
+import { settleDporName, type SettleDporInput } from "../activities/settleDpor";
 import { activityRetry } from "./associationLifecycle";
 
 export const dporRequestName = dporRequestOrchestratorName;
@@ -21,13 +22,15 @@ export const dporRequestName = dporRequestOrchestratorName;
  *   request email ─▶ reminder 1 at start + remindersMs[0] ─▶ … ─▶ Expired at start + requestWindowMs
  *
  * The partner's confirmation (Active) or withdrawal is applied by the application layer and arrives
- * as `StatusChanged`: the workflow reads the status and ends when it is no longer Requested (a stray
- * event changes nothing and the wait goes on, to the same deadline). Expired is applied only from
+ * as `StatusChanged`: the workflow reads the status and, when it is no longer Requested, settles it
+ * (`settleDpor`) and ends (a stray event changes nothing and the wait goes on, to the same
+ * deadline). Started in another status (a move after an earlier run ended), it only settles. Expired is applied only from
  * Requested, so a decision applied meanwhile wins. Reminders due at or after the window are not sent.
  * Deterministic: time from `currentUtcDateTime`, IDs from `newGuid`, no I/O.
  */
 export const dporRequest: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = dporRequestInput.parse(context.df.getInput());
+  if (input.status !== "Requested") return yield* settle(context, input, input.status);
   const start = context.df.currentUtcDateTime.getTime();
   const { remindersMs, requestWindowMs } = input.durations;
   const expiresAt = new Date(start + requestWindowMs).toISOString();
@@ -45,10 +48,15 @@ export const dporRequest: OrchestrationHandler = function* (context: Orchestrati
       timer.cancel();
       changed = context.df.waitForExternalEvent(lifecycleEvents.statusChanged);
       const status = yield* readStatus(context, input);
-      if (status !== "Requested") return status;
+      if (status !== "Requested") return yield* settle(context, input, status);
       continue;
     }
-    if (next === reminders.length) return yield* expire(context, input);
+    if (next === reminders.length) {
+      // A decision applied without telling the workflow (its caller died between) wins over the
+      // expiry, and is settled here at the latest.
+      const status = yield* expire(context, input);
+      return status === "Expired" ? status : yield* settle(context, input, status);
+    }
     next += 1;
     yield* sendEmail(context, input, next, expiresAt);
   }
@@ -69,6 +77,17 @@ function* sendEmail(
     expiresAt,
   };
   yield context.df.callActivityWithRetry(sendDporEmailName, activityRetry, email);
+}
+
+/** The DPOR left Requested: settle what follows from where it is now (idempotent), then end there. */
+function* settle(
+  context: OrchestrationContext,
+  input: DporRequestInput,
+  status: AssociationStatus,
+): Generator<Task, AssociationStatus, unknown> {
+  const call: SettleDporInput = { associationId: input.associationId, partnerId: input.partnerId };
+  if (status !== "Expired") yield context.df.callActivityWithRetry(settleDporName, activityRetry, call);
+  return status;
 }
 
 function* readStatus(

@@ -97,6 +97,16 @@ export async function afterDporChange(
   await refreshTporEligibility(ports, association.partnerId, at);
 }
 
+/** `afterDporChange` for the association as it is stored now (the workflow's settle step). */
+export async function settleDpor(
+  ports: AppPorts,
+  workflows: Workflows,
+  key: { partnerId: string; associationId: string },
+): Promise<void> {
+  const { value } = await ports.store.associations.get(key.partnerId, key.associationId);
+  await afterDporChange(ports, workflows, value);
+}
+
 /** The customer chose another partner (or confirmed again): the earlier Active DPOR is Superseded. */
 async function supersede(
   ports: AppPorts,

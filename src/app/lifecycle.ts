@@ -141,9 +141,9 @@ function workflowOf(
     case "dpor":
       return {
         orchestrator: dporRequestOrchestratorName,
-        input: dporRequestInput.parse({ ...ids, durations: ports.dporDurations }),
-        // Only a new request waits for the customer; nothing ever moves back to Requested.
-        restartsIn: new Set(),
+        input: dporRequestInput.parse({ ...ids, durations: ports.dporDurations, status: association.status }),
+        // A move after the request ended is settled by a short run (Expired holds nothing to settle).
+        restartsIn: new Set<AssociationStatus>(["Active", "Superseded", "Withdrawn"]),
       };
     default:
       return undefined;

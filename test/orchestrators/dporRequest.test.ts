@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readStatusName } from "../../functions/activities/readStatus";
 import { sendDporEmailName, type SendDporEmailInput } from "../../functions/activities/sendDporEmail";
 import { setStatusName, type SetStatusInput } from "../../functions/activities/setStatus";
+import { settleDporName } from "../../functions/activities/settleDpor";
 import { dporRequest, dporRequestName } from "../../functions/orchestrators/dporRequest";
 import type { DporRequestInput } from "../../src/domain/dporRequest";
 import { lifecycleEvents, type StatusChangedSignal } from "../../src/domain/lifecycle";
@@ -16,13 +17,17 @@ const input: DporRequestInput = {
   associationId: "9d3c1f0e-2b4a-4c6d-8e7f-1a2b3c4d5e6f",
   partnerId: "partner-a",
   durations: { remindersMs: [7 * day, 14 * day], requestWindowMs: 30 * day },
+  status: "Requested",
 };
 
-async function start(durations = input.durations): Promise<OrchestrationReplay> {
+async function start(
+  durations = input.durations,
+  status: DporRequestInput["status"] = "Requested",
+): Promise<OrchestrationReplay> {
   const replay = new OrchestrationReplay(
     dporRequest,
     input.associationId,
-    { ...input, durations },
+    { ...input, durations, status },
     t0,
     dporRequestName,
   );
@@ -73,18 +78,39 @@ describe("dporRequest", () => {
     });
     await replay.complete(idOf(call), "Expired");
     expect(replay.state).toMatchObject({ isDone: true, output: "Expired" });
+    expect(calls(replay.scheduled, settleDporName)).toHaveLength(0); // an expired request holds nothing
     expect(calls(replay.scheduled, sendDporEmailName)).toHaveLength(3);
   });
 
-  it("stops at a confirmation: no more reminders, no expiry", async () => {
+  it("settles a confirmation, then stops: no more reminders, no expiry", async () => {
     const replay = await start();
     await sendTheEmail(replay);
     await fireTheTimer(replay);
     await sendTheEmail(replay);
     await decided(replay, "Active", at(9));
+    const settle = only(calls(replay.pending(), settleDporName));
+    expect(settle.action.input).toEqual({ associationId: input.associationId, partnerId: input.partnerId });
+    await replay.complete(idOf(settle), null);
     expect(replay.state).toMatchObject({ isDone: true, output: "Active" });
     expect(timers(replay.scheduled).at(-1)?.action.isCanceled).toBe(true);
     expect(calls(replay.scheduled, setStatusName)).toHaveLength(0);
+  });
+
+  it("settles, at the window's end, a decision nobody told it about", async () => {
+    const replay = await start({ remindersMs: [], requestWindowMs: 30 * day });
+    await sendTheEmail(replay);
+    await fireTheTimer(replay);
+    await replay.complete(idOf(only(calls(replay.pending(), setStatusName))), "Active"); // not applied: Active
+    await replay.complete(idOf(only(calls(replay.pending(), settleDporName))), null);
+    expect(replay.state).toMatchObject({ isDone: true, output: "Active" });
+  });
+
+  it("only settles when started after a move that followed an earlier run (a confirmation after expiry)", async () => {
+    const replay = await start(input.durations, "Active");
+    await replay.complete(idOf(only(calls(replay.pending(), settleDporName))), null);
+    expect(replay.state).toMatchObject({ isDone: true, output: "Active" });
+    expect(calls(replay.scheduled, sendDporEmailName)).toHaveLength(0);
+    expect(timers(replay.scheduled)).toHaveLength(0);
   });
 
   it("keeps the same deadline after a stray StatusChanged that left it Requested", async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyStatusChange } from "../../../src/app/statusChanges";
+import { createStore } from "../../../src/store/store";
 import type { WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
 import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
@@ -215,6 +217,36 @@ describe("DPOR: the customer sets it; the partner asks and confirms", () => {
     // The customer may choose the first partner again: then the second one is Superseded.
     expect((await confirm(fabrikam, ours.id)).status).toBe(200);
     expect((await read(northwind, theirs.id)).status).toBe("Superseded");
+  });
+
+  it("settles a confirmation whose request died after the status was written, at the latest when the window ends", async () => {
+    const subscriptionId = randomUUID();
+    const theirs = await request(northwind, subscriptionId);
+    expect((await confirm(northwind, theirs.id)).status).toBe(200);
+    const ours = await request(fabrikam, subscriptionId);
+    // What a confirm that died right after its status write leaves: Active, nobody told, nothing settled.
+    const store = createStore(inject("storageConnectionString"), {
+      prefix: process.env["TABLE_PREFIX"] ?? "",
+    });
+    await applyStatusChange(
+      { store },
+      {
+        partnerId: fabrikam.partnerId,
+        associationId: ours.id,
+        to: "Active",
+        actor: "partner",
+        reason: "the partner confirmed (the request died before it finished)",
+        changeId: randomUUID(),
+        at: new Date().toISOString(),
+      },
+    );
+    expect((await read(northwind, theirs.id)).status).toBe("Active");
+    const superseded = await waitFor("the workflow to settle it", async () => {
+      const view = await read(northwind, theirs.id);
+      return view.status === "Superseded" ? view : undefined;
+    });
+    expect(superseded.timeline.at(-1)).toMatchObject({ from: "Active", to: "Superseded", actor: "customer" });
+    expect((await read(fabrikam, ours.id)).status).toBe("Active");
   });
 
   it("answers 404 for another partner's DPOR, exactly like a missing one", async () => {
