@@ -40,4 +40,5 @@ import "./queues/palVerify";
 import "./http/api/imports";
 import "./orchestrators/csvImport";
 import "./activities/importCsvRow";
+import "./http/api/poeTemplate";
 import "./http/notFound";

@@ -607,6 +607,23 @@ function operations(): OperationSpec[] {
       },
     }),
     {
+      path: "/associations/{id}/poe-template",
+      method: "get",
+      operationId: "getPoeTemplate",
+      summary: "The claim's proof-of-execution document to have signed (PDF)",
+      description:
+        "Microsoft's CPOR proof-of-execution structure, filled from the claim: the customer (initial domain, tenant ID, contact), the partner (name, location ID, contact), the engagement and its workloads (or subscription), the services delivered, and the customer's acknowledgment (signer name, title, date and signature lines) with the validity note (POE_MAX_AGE_MONTHS). Send it for signature and upload the signed copy with `POST /poe`.",
+      tags: ["associations"],
+      parameters: [id],
+      responses: {
+        "200": {
+          description: "OK: the PDF, offered as `proof-of-execution-<customer domain>.pdf`.",
+          content: { "application/pdf": { schema: { type: "string", format: "binary" } } },
+        },
+      },
+      problems: { "404": notYours, "409": "the association is not a CPOR claim" },
+    },
+    {
       path: "/associations/{id}/usage",
       method: "get",
       operationId: "getAssociationUsage",

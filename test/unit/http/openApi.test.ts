@@ -33,6 +33,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["delete", "/pal-links/{id}", "removePalLink"],
   ["post", "/pal-links/{id}/verify", "verifyPalLink"],
   ["get", "/associations/{id}/usage", "getAssociationUsage"],
+  ["get", "/associations/{id}/poe-template", "getPoeTemplate"],
   ["get", "/incentives", "listIncentives"],
   ["get", "/outbox", "listOutbox"],
   ["put", "/webhook", "putWebhook"],
