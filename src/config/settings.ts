@@ -190,6 +190,12 @@ const environment = z.object({
   GRAPH_CLIENT_SECRET: z.string().optional(),
   AZURE_AUTHORITY_HOST: z.url().default("https://login.microsoftonline.com"),
   GRAPH_BASE_URL: z.url().default("https://graph.microsoft.com/v1.0"),
+  /** Microsoft Defender for Endpoint API root (onboarded devices for the defender-endpoint workload). */
+  DEFENDER_BASE_URL: z.url().default("https://api.securitycenter.microsoft.com"),
+  /** Usage readings the milestone forecast fits its trend to (the latest N since approval). */
+  FORECAST_READINGS: z.coerce.number().int().min(2).max(365).default(8),
+  /** NCRONTAB (6 fields, UTC) of the daily Partner Capability Score snapshot (%PCS_SNAPSHOT_SCHEDULE%). */
+  PCS_SNAPSHOT_SCHEDULE: z.string().default("0 30 6 * * *"),
   EMAIL_FROM: z.email().default("no-reply@partner-of-record.local"),
   SMTP_HOST: z.string().optional(),
   SMTP_PORT: z.coerce.number().int().min(1).max(65_535).default(587),
@@ -260,6 +266,7 @@ export interface Settings {
   dpor: DporDurations;
   pal: { armBaseUrl: string; verifySchedule: string; verifyQueue: string };
   partnerCenter: PartnerCenterSettings;
+  pcs: { snapshotSchedule: string };
 }
 
 /** The partner's Partner Center app (app-only), for CSP imports. */
@@ -300,7 +307,11 @@ export interface UsageSettings {
     clientSecret: string | undefined;
     authorityHost: string;
     baseUrl: string;
+    /** Microsoft Defender for Endpoint API root, without a trailing slash. */
+    defenderBaseUrl: string;
   };
+  /** Readings the milestone forecast fits its trend to. */
+  forecastReadings: number;
 }
 
 export type EmailSettings = { from: string; replyTo?: string | undefined } & (
@@ -384,8 +395,11 @@ export function loadSettings(given: Record<string, string | undefined> = process
         clientSecret: values.GRAPH_CLIENT_SECRET,
         authorityHost: values.AZURE_AUTHORITY_HOST.replace(/\/+$/, ""),
         baseUrl: values.GRAPH_BASE_URL.replace(/\/+$/, ""),
+        defenderBaseUrl: values.DEFENDER_BASE_URL.replace(/\/+$/, ""),
       },
+      forecastReadings: values.FORECAST_READINGS,
     },
+    pcs: { snapshotSchedule: values.PCS_SNAPSHOT_SCHEDULE },
     webhookAllowedHosts: values.WEBHOOK_ALLOWED_HOSTS,
     entraId: entraIdSettings(values),
     secretsKey: values.SECRETS_KEY,
