@@ -33,7 +33,9 @@ describe("loadSettings", () => {
           clientSecret: undefined,
           authorityHost: "https://login.microsoftonline.com",
           baseUrl: "https://graph.microsoft.com/v1.0",
+          defenderBaseUrl: "https://api.securitycenter.microsoft.com",
         },
+        forecastReadings: 8,
       },
       entraId: undefined,
       secretsKey: undefined,
@@ -52,6 +54,7 @@ describe("loadSettings", () => {
         partnerTenants: {},
         importSchedule: "0 0 4 * * *",
       },
+      pcs: { snapshotSchedule: "0 30 6 * * *" },
     });
   });
 
