@@ -41,4 +41,6 @@ import "./http/api/imports";
 import "./orchestrators/csvImport";
 import "./activities/importCsvRow";
 import "./http/api/poeTemplate";
+import "./http/api/pcs";
+import "./timers/pcsSnapshot";
 import "./http/notFound";

@@ -479,16 +479,7 @@ export async function startScheduledCspImports(
   workflows: Workflows,
   log: (line: string) => void,
 ): Promise<{ started: string[]; skipped: string[] }> {
-  const partnerIds: string[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await ports.store.partners.list({
-      pageSize: 1000,
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    partnerIds.push(...page.items.map((p) => p.id));
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
+  const partnerIds = await ports.store.partners.allIds();
   const minute = ports.clock().toISOString().slice(0, 16);
   const started: string[] = [];
   const skipped: string[] = [];

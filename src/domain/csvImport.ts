@@ -85,7 +85,7 @@ export function parseImportCsv(
   text: string,
   defaults: Partial<Record<ImportColumn, string>> = {},
 ): ParsedImport {
-  const records = readRecords(text);
+  const records = readCsvRecords(text);
   const [header, ...body] = records;
   if (!header)
     throw new ValidationError([{ path: "file", message: "is empty: one header row, then one row per item" }]);
@@ -104,7 +104,8 @@ export function parseImportCsv(
   return parsed;
 }
 
-function readRecords(text: string): { line: number; fields: string[] }[] {
+/** A CSV file's records with their line numbers (the header is line 1); not CSV → ValidationError on `file`. */
+export function readCsvRecords(text: string): { line: number; fields: string[] }[] {
   try {
     const records = parse(text, {
       bom: true,

@@ -76,4 +76,16 @@ export class PartnerRepository {
     const table = await this.store.table("partners");
     return readPage(table, `PartitionKey eq '${partitionKey}'`, page, codec.fromRaw);
   }
+
+  /** Every partner's ID, all pages (the daily jobs run for each). */
+  async allIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.list({ pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+      ids.push(...page.items.map((p) => p.id));
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    return ids;
+  }
 }

@@ -8,6 +8,7 @@ import { IncentiveLedgerRepository } from "./incentiveLedger";
 import { JobRepository } from "./jobs";
 import { OutboxRepository } from "./outbox";
 import { PartnerRepository } from "./partners";
+import { PcsRepository } from "./pcs";
 import { TableStore, type StorageConnection, type TableStoreOptions } from "./tableStore";
 import { UsageSnapshotRepository } from "./usageSnapshots";
 
@@ -25,6 +26,7 @@ export interface Store {
   apiKeys: ApiKeyRepository;
   documents: DocumentStore;
   jobs: JobRepository;
+  pcs: PcsRepository;
 }
 
 export function createStore(
@@ -45,5 +47,6 @@ export function createStore(
     apiKeys: new ApiKeyRepository(tables),
     documents: new DocumentStore(connection),
     jobs: new JobRepository(tables),
+    pcs: new PcsRepository(tables),
   };
 }

@@ -22,6 +22,8 @@ export const tableNames = [
   "jobs",
   "jobResults",
   "jobItems",
+  "pcsInputs",
+  "pcsSnapshots",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

@@ -76,6 +76,16 @@ export class UsageSnapshotRepository {
     );
   }
 
+  /** Every reading of a tenant (all workloads), by workload then refresh date: one query. */
+  async tenantReadings(customerTenantId: string): Promise<UsageSnapshot[]> {
+    const table = await this.store.table("usageSnapshots");
+    return readAll(
+      table,
+      odata`PartitionKey eq ${customerTenantId} and RowKey ge ${"reading|"} and RowKey lt ${"reading|~"}`,
+      codec.fromRaw,
+    );
+  }
+
   private async latestDate(customerTenantId: string, workload: WorkloadId): Promise<string | undefined> {
     const table = await this.store.table("usageSnapshots");
     const raw = await readOptional(table, customerTenantId, latestKey(workload), "usage pointer");

@@ -53,7 +53,10 @@ export async function startApp(settings: Record<string, string> = {}): Promise<A
       method,
       headers: {
         authorization: `ApiKey ${apiKey}`,
-        ...(method === "POST" ? { "idempotency-key": randomUUID(), "content-type": "application/json" } : {}),
+        ...(method === "POST" ? { "idempotency-key": randomUUID() } : {}),
+        ...(method === "POST" || (body !== undefined && typeof body !== "string")
+          ? { "content-type": "application/json" }
+          : {}),
         ...headers,
       },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
