@@ -1,7 +1,7 @@
 import type { Association } from "../domain/association";
 import { NonRetriableError } from "../domain/errors";
 import type { UsageReading } from "../domain/lifecycle";
-import { tenantUsage, type TenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
+import { tenantUsage, type ParsedTenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
 import type { Store } from "../store/store";
 import type { RecordOutcome } from "../store/usageSnapshots";
 
@@ -36,7 +36,7 @@ export async function pollTenant(
   customerTenantId: string,
   redelivered: boolean,
 ): Promise<TenantPollResult> {
-  let usage: TenantUsage;
+  let usage: ParsedTenantUsage;
   try {
     usage = tenantUsage.parse(await ports.usageProvider.readTenant(customerTenantId, ports.clock()));
   } catch (err) {
@@ -44,7 +44,7 @@ export async function pollTenant(
     return { kind: "unreadable", why: err.message };
   }
   const entries = Object.entries(usage.workloads).flatMap(([workload, counts]) =>
-    counts === undefined ? [] : [{ workload: workload as keyof TenantUsage["workloads"], counts }],
+    counts === undefined ? [] : [{ workload: workload as keyof ParsedTenantUsage["workloads"], counts }],
   );
   const outcomes = await Promise.all(
     entries.map(({ workload, counts }) =>
