@@ -197,7 +197,7 @@ describe("Defender for Endpoint reader", () => {
     // An audience the tenant has no consent for: the token endpoint refuses it (invalid_scope).
     const reading = await provider("https://defender.invalid").readTenant(tenantId, now);
     expect(reading.workloads["defender-endpoint"]).toBeUndefined();
-    expect(reading.notMeasurable["defender-endpoint"]).toBe(
+    expect(reading.notMeasurable?.["defender-endpoint"]).toBe(
       "Entra ID issued no Defender for Endpoint API token (invalid_scope, AADSTS1002012): " +
         "the app lacks Machine.Read.All (WindowsDefenderATP) in this tenant: grant admin consent",
     );
@@ -235,8 +235,8 @@ describe("permissions the app lacks", () => {
     });
     const reading = await provider().readTenant(tenantId, now);
     const reason = "the app lacks User.Read.All and AuditLog.Read.All in this tenant: grant admin consent";
-    expect(reading.notMeasurable["entra-id-p1"]).toBe(reason);
-    expect(reading.notMeasurable["entra-id-p2"]).toBe(reason);
+    expect(reading.notMeasurable?.["entra-id-p1"]).toBe(reason);
+    expect(reading.notMeasurable?.["entra-id-p2"]).toBe(reason);
     expect(reading.workloads["entra-id-p2"]).toBeUndefined();
   });
 
@@ -246,7 +246,7 @@ describe("permissions the app lacks", () => {
       pstnCalls: [{ userPrincipalName: "ann@contoso.com", startDateTime: daysAgo(1) }],
     });
     const reading = await provider().readTenant(tenantId, now);
-    expect(reading.notMeasurable["teams-phone"]).toBe(
+    expect(reading.notMeasurable?.["teams-phone"]).toBe(
       "refused (HTTP 403 Authorization_RequestDenied): the app lacks CallRecords.Read.All in this tenant: grant admin consent",
     );
     expect(reading.workloads["teams-phone"]).toBeUndefined();
