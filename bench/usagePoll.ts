@@ -19,7 +19,7 @@ import { startHost, type RunningHost } from "devhost";
 import { Invoker, type Logger } from "devhost";
 import { writeOutputBindings } from "devhost";
 import { timerInput } from "devhost";
-import { graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
+import { defenderCallsPerTenant, graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
 import { createStore, type Store } from "../src/store/store";
 import { checked } from "../src/store/tableStore";
 import {
@@ -335,6 +335,7 @@ async function main(): Promise<void> {
     const pollTransactions = afterPoll.tables + afterPoll.queues - before.tables - before.queues;
     const allTransactions = afterAll.tables + afterAll.queues - before.tables - before.queues;
     const expectedGraphCalls = tenantCount * graphCallsPerTenant;
+    const expectedDefenderCalls = tenantCount * defenderCallsPerTenant;
     const lines: string[] = [];
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     lines.push(
@@ -357,9 +358,10 @@ async function main(): Promise<void> {
       lines.push(
         `with the lifecycles' work: ${fmt(downstreamSeconds)} s until every UsageReported was handled (${delta(stats, statsBefore, "recordMilestones")} recordMilestones, ${delta(stats, statsBefore, "associationLifecycle")} orchestrator turns, ${fdelta(stats, statsBefore, "associationLifecycle") + fdelta(stats, statsBefore, "recordMilestones")} failed)`,
       );
-    const match = graphStats.graphCalls === expectedGraphCalls;
+    const match =
+      graphStats.graphCalls === expectedGraphCalls && graphStats.defenderCalls === expectedDefenderCalls;
     lines.push(
-      `Graph calls per cycle: ${graphStats.graphCalls} (expected ${tenantCount} tenants × ${graphCallsPerTenant} = ${expectedGraphCalls}: ${match ? "MATCH" : "MISMATCH"}); ${graphStats.reportCalls} report calls + ${graphStats.subscribedSkusCalls} subscribedSkus, ${graphStats.downloads} downloads, ${graphStats.tokenRequests} token requests, ${graphStats.discoveryRequests} discovery requests; ${seeded.tenants.length - pollDone.unread} of ${seeded.tenants.length} tenants read`,
+      `Graph calls per cycle: ${graphStats.graphCalls} (expected ${tenantCount} tenants × ${graphCallsPerTenant} = ${expectedGraphCalls}), Defender API calls ${graphStats.defenderCalls} (expected ${tenantCount} × ${defenderCallsPerTenant}): ${match ? "MATCH" : "MISMATCH"}; ${graphStats.reportCalls} report calls + ${graphStats.subscribedSkusCalls} subscribedSkus, ${graphStats.downloads} downloads, ${graphStats.tokenRequests} token requests, ${graphStats.discoveryRequests} discovery requests; ${seeded.tenants.length - pollDone.unread} of ${seeded.tenants.length} tenants read`,
     );
     const idleDuring = (seconds: number) => idle.perSecond * seconds;
     lines.push(
@@ -456,6 +458,7 @@ function appSettings(run: string, graph: FakeGraph): Record<string, string> {
     GRAPH_CLIENT_SECRET: graph.clientSecret,
     AZURE_AUTHORITY_HOST: graph.authorityHost,
     GRAPH_BASE_URL: graph.graphBaseUrl,
+    DEFENDER_BASE_URL: graph.defenderBaseUrl,
   };
 }
 

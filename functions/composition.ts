@@ -113,7 +113,8 @@ export function getPorts(): Ports {
       webhookQueue: createWebhookQueue(storageConnection(settings.storage), settings.queues.partnerWebhooks),
       usageProvider:
         settings.usage.provider === "graph"
-          ? createGraphUsageProviderFromSettings(settings.usage)
+          ? // Names the permissions it needs, once, when the app composes its ports.
+            createGraphUsageProviderFromSettings(settings.usage, {}, (line) => console.info(line))
           : createSimulatedUsageProvider({
               seed: settings.usage.simulation.seed,
               daysPerSecond: settings.usage.simulation.daysPerSecond,

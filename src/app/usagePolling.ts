@@ -1,7 +1,8 @@
 import type { Association } from "../domain/association";
 import { NonRetriableError } from "../domain/errors";
 import type { UsageReading } from "../domain/lifecycle";
-import { tenantUsage, type TenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
+import type { WorkloadId } from "../domain/workloads";
+import { tenantUsage, type ParsedTenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
 import type { Store } from "../store/store";
 import type { RecordOutcome } from "../store/usageSnapshots";
 
@@ -25,7 +26,9 @@ export type TenantPollResult =
  * One customer tenant's usage, read once however many partners and associations it has:
  * 1. the tenant is read through the UsageProvider (a NonRetriableError — consent withdrawn, 401/403
  *    — is answered as "unreadable": the next poll tries again; transient failures throw);
- * 2. each workload's reading is recorded (stored / duplicate / stale, keyed on the refresh date);
+ * 2. each workload's reading is recorded (stored / duplicate / stale, keyed on the refresh date),
+ *    and which workloads cannot be measured (recorded with their reason, cleared once measured
+ *    again: idempotent, a redelivered poll changes nothing);
  * 3. only when something was newly stored (or, on a redelivery, a duplicate: the attempt before may
  *    have stored it and failed before reporting) the reading goes to every Approved Modern Work &
  *    Security association holding a workload of the tenant. A failure to report one association
@@ -36,7 +39,7 @@ export async function pollTenant(
   customerTenantId: string,
   redelivered: boolean,
 ): Promise<TenantPollResult> {
-  let usage: TenantUsage;
+  let usage: ParsedTenantUsage;
   try {
     usage = tenantUsage.parse(await ports.usageProvider.readTenant(customerTenantId, ports.clock()));
   } catch (err) {
@@ -44,7 +47,7 @@ export async function pollTenant(
     return { kind: "unreadable", why: err.message };
   }
   const entries = Object.entries(usage.workloads).flatMap(([workload, counts]) =>
-    counts === undefined ? [] : [{ workload: workload as keyof TenantUsage["workloads"], counts }],
+    counts === undefined ? [] : [{ workload: workload as keyof ParsedTenantUsage["workloads"], counts }],
   );
   const outcomes = await Promise.all(
     entries.map(({ workload, counts }) =>
@@ -58,8 +61,11 @@ export async function pollTenant(
       }),
     ),
   );
+  const unmeasured = await recordMeasurability(ports.store, customerTenantId, usage);
   const counted = countOutcomes(outcomes);
-  const summary = `report of ${usage.reportRefreshDate}: ${counted.stored} stored, ${counted.duplicate} duplicate, ${counted.stale} stale`;
+  const summary =
+    `report of ${usage.reportRefreshDate}: ${counted.stored} stored, ${counted.duplicate} duplicate, ${counted.stale} stale` +
+    (unmeasured.length > 0 ? `; not measurable: ${unmeasured.join(", ")}` : "");
   if (counted.stored === 0 && !(redelivered && counted.duplicate > 0))
     return { kind: "nothing-new", summary };
 
@@ -80,6 +86,35 @@ export async function pollTenant(
   }
   if (failures.length > 0) throw failures[0];
   return { kind: "reported", summary, reported, withoutWorkflow };
+}
+
+/**
+ * Brings the tenant's not-measurable rows in line with the reading: one query, then writes only
+ * where something changed (a new or changed reason; a workload measured again). Returns the
+ * workloads not measurable now.
+ */
+async function recordMeasurability(
+  store: UsagePollPorts["store"],
+  customerTenantId: string,
+  usage: ParsedTenantUsage,
+): Promise<WorkloadId[]> {
+  const before = new Map(
+    (await store.usageSnapshots.notMeasurable(customerTenantId)).map((r) => [r.workload, r]),
+  );
+  const now = Object.entries(usage.notMeasurable).flatMap(([workload, reason]) =>
+    reason === undefined ? [] : [{ workload: workload as WorkloadId, reason }],
+  );
+  await Promise.all([
+    ...now
+      .filter(({ workload, reason }) => before.get(workload)?.reason !== reason)
+      .map(({ workload, reason }) =>
+        store.usageSnapshots.recordNotMeasurable(customerTenantId, workload, reason, usage.fetchedAt),
+      ),
+    ...Object.keys(usage.workloads)
+      .filter((workload) => before.has(workload as WorkloadId))
+      .map((workload) => store.usageSnapshots.clearNotMeasurable(customerTenantId, workload as WorkloadId)),
+  ]);
+  return now.map(({ workload }) => workload);
 }
 
 /** Approved Modern Work & Security associations holding a workload of the tenant (any partner). */

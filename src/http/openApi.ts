@@ -629,7 +629,7 @@ function operations(): OperationSpec[] {
       operationId: "getAssociationUsage",
       summary: "Usage toward each incentive milestone",
       description:
-        "The baseline at approval, every reading of each claimed workload since, and per paid threshold how far the latest reading is and whether it is recorded or flagged. `Accept: text/csv` answers the series alone.",
+        "The baseline at approval, every reading of each claimed workload since, and per paid threshold how far the latest reading is and whether it is recorded or flagged; `notMeasurable` lists claimed workloads whose usage cannot be read in the customer tenant, with the reason. `Accept: text/csv` answers the series alone.",
       tags: ["incentives"],
       parameters: [id, parameterRef("Accept")],
       responses: {

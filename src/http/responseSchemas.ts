@@ -221,6 +221,23 @@ export const associationUsageResponse = z
     milestoneFlags: association.shape.milestoneFlags
       .unwrap()
       .meta({ description: "Thresholds that cannot pay, and why." }),
+    notMeasurable: z
+      .array(
+        z
+          .object({
+            workload: workloadId,
+            reason: z.string().meta({
+              description:
+                "A permission the app lacks in the customer tenant, or no signal Microsoft exposes.",
+            }),
+            since: z.iso.datetime().meta({ description: "The first reading that could not measure it." }),
+          })
+          .strict(),
+      )
+      .meta({
+        description:
+          "Claimed workloads whose usage cannot be measured in the customer tenant now: not 0 % active, unknown.",
+      }),
   })
   .strict();
 

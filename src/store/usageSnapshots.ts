@@ -1,18 +1,20 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ConcurrencyError } from "../domain/errors";
-import type { WorkloadId } from "../domain/workloads";
+import { workloadId, type WorkloadId } from "../domain/workloads";
 import { usageSnapshot, type UsageSnapshot } from "../domain/usageSnapshot";
 import { entityCodec, etagOf, readEntity } from "./entityCodec";
 import { readAll } from "./paging";
 import { retryOnConcurrency } from "./retry";
-import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
+import { deleteIfMatch, insertOnce, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
 /**
  * Usage readings: PartitionKey = tenant, RowKey = `reading|<workload>|<refresh date>`, plus one
  * `latest|<workload>` row per workload that only ever moves forward. A reading equal to a stored one
  * is a duplicate; one older than the latest is stale (reports arrive late and out of order).
+ * A `measurability|<workload>` row says the workload cannot be measured in the tenant (reason, and
+ * since when); it is removed when the workload is measured again.
  */
 export type RecordOutcome = "stored" | "duplicate" | "stale";
 
@@ -24,7 +26,24 @@ const latestEntity = z
   .object({ partitionKey: z.string(), rowKey: z.string(), reportRefreshDate: z.string() })
   .strict();
 
+const measurabilityEntity = z
+  .object({
+    partitionKey: z.string(),
+    rowKey: z.string(),
+    reason: z.string().min(1),
+    since: z.iso.datetime(),
+  })
+  .strict();
+
+/** A workload that cannot be measured in a tenant, why, and since when. */
+export interface NotMeasurable {
+  workload: WorkloadId;
+  reason: string;
+  since: string;
+}
+
 const readingKey = (workload: WorkloadId, date: string) => `reading|${workload}|${date}`;
+const measurabilityKey = (workload: WorkloadId) => `measurability|${workload}`;
 const latestKey = (workload: WorkloadId) => `latest|${workload}`;
 
 const codec = entityCodec({
@@ -83,6 +102,54 @@ export class UsageSnapshotRepository {
       table,
       odata`PartitionKey eq ${customerTenantId} and RowKey ge ${"reading|"} and RowKey lt ${"reading|~"}`,
       codec.fromRaw,
+    );
+  }
+
+  /**
+   * Records that the workload cannot be measured, from `at` on. Idempotent: the same reason again
+   * changes nothing; another reason replaces the text and keeps `since` (still not measurable).
+   */
+  async recordNotMeasurable(
+    customerTenantId: string,
+    workload: WorkloadId,
+    reason: string,
+    at: string,
+  ): Promise<void> {
+    const table = await this.store.table("usageSnapshots");
+    const key = measurabilityKey(workload);
+    await retryOnConcurrency(async () => {
+      const raw = await readOptional(table, customerTenantId, key, "measurability");
+      if (!raw) {
+        const row = { partitionKey: customerTenantId, rowKey: key, reason, since: at };
+        if (!(await insertOnce(table, row, "measurability")))
+          throw new ConcurrencyError("measurability was recorded concurrently");
+        return;
+      }
+      const stored = readEntity(measurabilityEntity, raw, "measurability");
+      if (stored.reason === reason) return;
+      await replaceIfMatch(table, { ...stored, reason }, etagOf(raw), "measurability");
+    });
+  }
+
+  /** The workload is measured again: forgets that it was not. Safe when there is nothing to forget. */
+  async clearNotMeasurable(customerTenantId: string, workload: WorkloadId): Promise<void> {
+    const table = await this.store.table("usageSnapshots");
+    const raw = await readOptional(table, customerTenantId, measurabilityKey(workload), "measurability");
+    if (raw)
+      await deleteIfMatch(table, customerTenantId, measurabilityKey(workload), etagOf(raw), "measurability");
+  }
+
+  /** The tenant's workloads that cannot be measured now, in workload-ID order. */
+  async notMeasurable(customerTenantId: string): Promise<NotMeasurable[]> {
+    const table = await this.store.table("usageSnapshots");
+    return readAll(
+      table,
+      odata`PartitionKey eq ${customerTenantId} and RowKey ge ${"measurability|"} and RowKey lt ${"measurability|~"}`,
+      (raw) => {
+        const row = readEntity(measurabilityEntity, raw, "measurability");
+        const workload = workloadId.parse(row.rowKey.slice("measurability|".length));
+        return { workload, reason: row.reason, since: row.since };
+      },
     );
   }
 

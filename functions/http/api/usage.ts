@@ -9,6 +9,7 @@ import { csvResponse, prefersCsv, toCsv, type CsvColumn } from "../../../src/htt
 import { parseBody, partnerEndpoint } from "../../../src/http/partnerEndpoint";
 import type { LedgerFilter } from "../../../src/store/incentiveLedger";
 import type { Store } from "../../../src/store/store";
+import type { NotMeasurable } from "../../../src/store/usageSnapshots";
 import { programOf } from "../../../src/app/milestones";
 import { claimedWorkloadsOf, isRecorded, programThresholds } from "../../../src/domain/milestoneRules";
 import { getPorts, type Ports } from "../../composition";
@@ -39,7 +40,9 @@ const seriesColumns: readonly CsvColumn<SeriesPoint>[] = [
  * - `progress`: per threshold the program pays (`active-15`, `active-40`, or `hwm` for the
  *   high-water-mark program), the latest share as a fraction of the threshold (capped at 1),
  *   whether it is recorded in the ledger and whether it is flagged;
- * - `milestoneFlags`: thresholds that cannot pay, and why.
+ * - `milestoneFlags`: thresholds that cannot pay, and why;
+ * - `notMeasurable`: claimed workloads whose usage cannot be read in the customer tenant now
+ *   (`{workload, reason, since}`: a permission the app lacks, or no signal Microsoft exposes).
  * With `Accept: text/csv` the series alone, as CSV. Another partner's association is a 404.
  */
 export function getUsageHandler(ports: () => Ports) {
@@ -82,6 +85,7 @@ export function getUsageHandler(ports: () => Ports) {
         series,
         progress,
         milestoneFlags: flags,
+        notMeasurable: await notMeasurableOf(store, association),
       },
     };
   });
@@ -190,6 +194,14 @@ async function seriesOf(store: Store, association: Association): Promise<SeriesP
     .flatMap((rs, order) => rs.map((r) => ({ order, point: point(r) })))
     .sort((a, b) => a.point.reportRefreshDate.localeCompare(b.point.reportRefreshDate) || a.order - b.order)
     .map(({ point }) => point);
+}
+
+/** The claimed workloads the tenant's usage cannot be measured for, in claimed-workload order. */
+async function notMeasurableOf(store: Store, association: Association): Promise<NotMeasurable[]> {
+  const rows = new Map(
+    (await store.usageSnapshots.notMeasurable(association.customerTenantId)).map((r) => [r.workload, r]),
+  );
+  return claimedWorkloadsOf(association).flatMap((w) => rows.get(w) ?? []);
 }
 
 function point(s: UsageSnapshot): SeriesPoint {

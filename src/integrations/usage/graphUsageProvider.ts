@@ -8,7 +8,25 @@ import { NonRetriableError, TransientDependencyError, ValidationError } from "..
 import { isoDate } from "../../domain/schemas/primitives";
 import type { WorkloadId } from "../../domain/workloads";
 import { describeNetworkFailure, describeTokenFailure } from "../entraFailures";
-import { tenantUsage, type TenantUsage, type UsageProvider } from "./usageProvider";
+import {
+  callLogRow,
+  countDefenderEndpoint,
+  countEntra,
+  countIntune,
+  countTeamsPhone,
+  defenderMachine,
+  directoryUser,
+  graphPermissions,
+  lacksPermission,
+  managedDevice,
+  missingPermissions,
+  odataPage,
+  type PermissionApi,
+  tokenRoles,
+  unmeasurableWorkloads,
+  windowStart,
+} from "./graphWorkloadReaders";
+import { type ParsedTenantUsage, tenantUsage, type UsageProvider } from "./usageProvider";
 
 /**
  * The production UsageProvider: Microsoft Graph usage reports (permission Reports.Read.All), read in
@@ -33,8 +51,23 @@ import { tenantUsage, type TenantUsage, type UsageProvider } from "./usageProvid
  *   "Outlook", "Word", "Excel", "PowerPoint", "OneNote" → m365-apps (its "Teams" column is the
  *   Teams app, counted under teams by the reports above).
  * A workload is in the reading only when some report measured it (an empty report, header only,
- * measures nothing). Workloads with paid seats but no report (Intune, Entra ID, Defender,
- * Information Protection, Teams Phone) are left out rather than reported as 0 % active.
+ * measures nothing).
+ *
+ * Workloads no report covers have their own readers (graphWorkloadReaders.ts: what each counts),
+ * read live, as of the reading, and dated like it:
+ * - intune: `GET /deviceManagement/managedDevices?$select=userPrincipalName,lastSyncDateTime`;
+ * - entra-id-p1, entra-id-p2: `GET /users?$select=signInActivity,assignedLicenses` (after
+ *   subscribedSkus, whose `skuId`s map the users' licences to part numbers);
+ * - teams-phone: `getPstnCalls` and `getDirectRoutingCalls` over the last 28 days;
+ * - defender-endpoint: the Defender for Endpoint API's `GET /api/machines`, with a token for its
+ *   own audience (`{defenderBaseUrl}/.default`).
+ * Each is paged by `@odata.nextLink` (same origin only: the token goes nowhere else). Its workloads
+ * are in the reading when a seat pays for them or someone was active. A reader the app may not use
+ * in the tenant — a permission missing from the token's `roles`, a 403, a refused Defender token —
+ * makes its workloads `notMeasurable`, with the reason naming the permission, instead of failing the
+ * reading; Defender for Office 365, Defender for Identity and Information Protection are always
+ * not measurable (`unmeasurableWorkloads`: Microsoft documents no per-user signal for them). Other
+ * failures of these readers fail the reading as a report's would.
  *
  * Paid seats: `GET /subscribedSkus`, `prepaidUnits.enabled` of Enabled SKUs summed per workload
  * through the SKU table (config/skuWorkloads.json); a measured workload no SKU pays for has 0.
@@ -96,10 +129,23 @@ export const graphUsageReports: readonly GraphUsageReport[] = Object.freeze([
   },
 ]);
 
-/** Graph API calls one reading makes when nothing is retried: the reports and `subscribedSkus`. */
-export const graphCallsPerTenant = graphUsageReports.length + 1;
+/** Graph calls of the workload readers, first pages: managedDevices, users, PSTN and direct-routing calls. */
+const graphReaderCalls = 4;
+
+/**
+ * Graph API calls one reading makes when nothing is retried, every permission is granted and every
+ * collection fits one page: the reports, `subscribedSkus` and the workload readers' first pages.
+ * Each further page is one more call.
+ */
+export const graphCallsPerTenant = graphUsageReports.length + 1 + graphReaderCalls;
+
+/** Defender for Endpoint API calls of one reading, likewise: the first page of `/api/machines`. */
+export const defenderCallsPerTenant = 1;
 
 export const graphScope = "https://graph.microsoft.com/.default";
+
+/** Pages a workload reader follows before giving up (a tenant of a million objects at 1,000 a page). */
+const maxReaderPages = 1000;
 
 export interface GraphRetryOptions {
   /** Tries per request, the first included (default 3). */
@@ -118,6 +164,8 @@ export interface GraphUsageProviderOptions {
   authorityHost: string;
   /** Graph root including the version, e.g. `https://graph.microsoft.com/v1.0`. */
   baseUrl: string;
+  /** Defender for Endpoint API root, e.g. `https://api.securitycenter.microsoft.com`; also its token audience. */
+  defenderBaseUrl: string;
   period: GraphReportPeriod;
   fetch?: typeof fetch;
   /** How to get a credential for a customer tenant; default: a ClientSecretCredential. */
@@ -132,8 +180,9 @@ export interface GraphUsageProviderOptions {
 export function createGraphUsageProviderFromSettings(
   usage: UsageSettings,
   overrides: Partial<GraphUsageProviderOptions> = {},
+  log: (line: string) => void = () => undefined,
 ): UsageProvider {
-  const { clientId, clientSecret, authorityHost, baseUrl } = usage.graph;
+  const { clientId, clientSecret, authorityHost, baseUrl, defenderBaseUrl } = usage.graph;
   if (!clientId || !clientSecret) {
     const missing = [
       ...(clientId ? [] : ["GRAPH_CLIENT_ID"]),
@@ -143,14 +192,26 @@ export function createGraphUsageProviderFromSettings(
       missing.map((path) => ({ path, message: "is required for the Graph usage provider" })),
     );
   }
-  return createGraphUsageProvider({
+  const provider = createGraphUsageProvider({
     clientId,
     clientSecret,
     authorityHost,
     baseUrl,
+    defenderBaseUrl,
     period: usage.reportPeriod,
     ...overrides,
   });
+  log(describePermissions());
+  return provider;
+}
+
+/** One line naming every permission the provider needs, per workload (logged when it is created). */
+export function describePermissions(): string {
+  const parts = graphPermissions.map((p) => {
+    const what = p.workloads === "paid seats" ? "paid seats" : p.workloads.join(", ");
+    return `${what}: ${p.permissions.join(" + ")} (${p.api}${p.optional ? "; else not measurable" : ""})`;
+  });
+  return `Graph usage provider: application permissions needed in every customer tenant — ${parts.join("; ")}`;
 }
 
 export function createGraphUsageProvider(options: GraphUsageProviderOptions): UsageProvider {
@@ -173,7 +234,11 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
   /** One credential per customer tenant: MSAL caches and renews its token. */
   const credentials = new Map<string, TokenCredential>();
 
-  async function accessToken(tenantId: string): Promise<string> {
+  const defenderBaseUrl = options.defenderBaseUrl.replace(/\/+$/, "");
+  const defenderScope = `${defenderBaseUrl}/.default`;
+
+  /** A token for Graph (default) or another audience; MSAL caches one per tenant and scope. */
+  async function accessToken(tenantId: string, scope = graphScope, api = "Microsoft Graph"): Promise<string> {
     const key = tenantId.toLowerCase();
     let credential = credentials.get(key);
     if (!credential) {
@@ -182,11 +247,11 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
     }
     let token;
     try {
-      token = await credential.getToken(graphScope);
+      token = await credential.getToken(scope);
     } catch (err) {
-      throw tokenFailure(err, tenantId);
+      throw tokenFailure(err, tenantId, api);
     }
-    if (!token) throw new TransientDependencyError(`Entra ID issued no Graph token for tenant ${tenantId}`);
+    if (!token) throw new TransientDependencyError(`Entra ID issued no ${api} token for tenant ${tenantId}`);
     return token.token;
   }
 
@@ -230,7 +295,12 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
    * What a non-2xx answer means: 429 → Transient at once (the caller waits Retry-After), 5xx and
    * 408 → Retry, 401/403 and other 4xx → NonRetriable.
    */
-  async function failure(response: Response, what: string, tenantId: string): Promise<Error> {
+  async function failure(
+    response: Response,
+    what: string,
+    tenantId: string,
+    permissions = "Reports.Read.All",
+  ): Promise<Error> {
     const status = response.status;
     const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"));
     const code = graphErrorCode(await body(response).catch(() => ""));
@@ -244,7 +314,7 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
     if (status === 401 || status === 403)
       return new NonRetriableError(
         `Microsoft Graph refused ${what} for tenant ${tenantId} (${detail}): check the app's ` +
-          `Reports.Read.All consent and GDAP access in that tenant`,
+          `${permissions} consent and GDAP access in that tenant`,
       );
     return new NonRetriableError(`Microsoft Graph rejected ${what} for tenant ${tenantId} (${detail})`);
   }
@@ -321,12 +391,179 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
     return seats;
   }
 
+  /**
+   * Every item of an OData collection, following `@odata.nextLink` within the first page's origin.
+   * A 403 is a Forbidden (the caller decides what it means); other failures as for the reports.
+   */
+  async function readPages<T>(
+    what: string,
+    tenantId: string,
+    token: string,
+    firstUrl: string,
+    item: z.ZodType<T>,
+    permissions: string,
+  ): Promise<T[]> {
+    const origin = new URL(firstUrl).origin;
+    const schema = odataPage(item);
+    const items: T[] = [];
+    let url: string | undefined = firstUrl;
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= maxReaderPages)
+        throw new NonRetriableError(`${what} for tenant ${tenantId} has over ${maxReaderPages} pages`);
+      const pageUrl: string = url;
+      const text = await withRetries(what, tenantId, async () => {
+        const answer = await request(pageUrl, {
+          headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+          redirect: "manual",
+        });
+        if (answer.status >= 200 && answer.status < 300) return body(answer);
+        if (answer.status === 403) {
+          const code = graphErrorCode(await body(answer).catch(() => ""));
+          throw new Forbidden(`HTTP 403${code ? ` ${code}` : ""}`);
+        }
+        throw await failure(answer, what, tenantId, permissions);
+      });
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new NonRetriableError(`${what} for tenant ${tenantId} is not JSON`, { cause: err });
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success)
+        throw new NonRetriableError(
+          `${what} for tenant ${tenantId} is not as documented: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join(".")}: ${i.message}`)
+            .join("; ")}`,
+        );
+      items.push(...parsed.data.value);
+      url = parsed.data["@odata.nextLink"];
+      // The token goes to the API it was issued for only.
+      if (url !== undefined && new URL(url).origin !== origin)
+        throw new NonRetriableError(`${what} for tenant ${tenantId} links to another origin`);
+    }
+    return items;
+  }
+
+  /**
+   * Runs one workload reader unless the token lacks its permissions; a missing permission or a 403
+   * makes its workloads not measurable, naming what to grant.
+   */
+  async function guarded(
+    workloads: readonly WorkloadId[],
+    api: PermissionApi,
+    roles: readonly string[] | undefined,
+    read: () => Promise<Partial<Record<WorkloadId, number>>>,
+  ): Promise<ReaderOutcome> {
+    const missing = missingPermissions(roles, workloads[0]!, api);
+    if (missing.length > 0) return { notMeasurable: workloads, reason: lacksPermission(missing, api) };
+    try {
+      return { measured: await read() };
+    } catch (err) {
+      if (!(err instanceof Forbidden)) throw err;
+      const needed = missingPermissions([], workloads[0]!, api);
+      return { notMeasurable: workloads, reason: `refused (${err.detail}): ${lacksPermission(needed, api)}` };
+    }
+  }
+
+  /** The workload readers of one reading, started together; Entra waits for the SKUs. */
+  function readWorkloads(
+    tenantId: string,
+    token: string,
+    skus: Promise<SubscribedSku[]>,
+    now: Date,
+  ): Promise<ReaderOutcome>[] {
+    const roles = tokenRoles(token);
+    const graph = (
+      workloads: readonly WorkloadId[],
+      read: () => Promise<Partial<Record<WorkloadId, number>>>,
+    ) => guarded(workloads, "Microsoft Graph", roles, read);
+    const pages = <T>(what: string, path: string, item: z.ZodType<T>, workload: WorkloadId) =>
+      readPages(
+        what,
+        tenantId,
+        token,
+        `${baseUrl}${path}`,
+        item,
+        permissionsText(workload, "Microsoft Graph"),
+      );
+    const period = `fromDateTime=${isoSeconds(windowStart(now))},toDateTime=${isoSeconds(now)}`;
+    return [
+      graph(["intune"], async () => ({
+        intune: countIntune(
+          await pages(
+            "managedDevices",
+            "/deviceManagement/managedDevices?$select=userPrincipalName,lastSyncDateTime",
+            managedDevice,
+            "intune",
+          ),
+          now,
+        ),
+      })),
+      graph(["entra-id-p1", "entra-id-p2"], async () => {
+        const [users, tenantSkus] = await Promise.all([
+          pages(
+            "users",
+            "/users?$select=signInActivity,assignedLicenses&$top=999",
+            directoryUser,
+            "entra-id-p1",
+          ),
+          skus,
+        ]);
+        // Licensed = holding a seat of a SKU paid for now, as paid seats are counted.
+        const paid = tenantSkus.filter((sku) => sku.capabilityStatus === "Enabled");
+        return countEntra(users, paid, table, now);
+      }),
+      graph(["teams-phone"], async () => {
+        const calls = await Promise.all(
+          ["getPstnCalls", "getDirectRoutingCalls"].map((fn) =>
+            pages(fn, `/communications/callRecords/${fn}(${period})`, callLogRow, "teams-phone"),
+          ),
+        );
+        return { "teams-phone": countTeamsPhone(calls.flat()) };
+      }),
+      readDefender(tenantId, now),
+    ];
+  }
+
+  /** Defender for Endpoint, with its own token; a refused token means no consent for its API. */
+  async function readDefender(tenantId: string, now: Date): Promise<ReaderOutcome> {
+    const workloads = ["defender-endpoint"] as const;
+    let token: string;
+    try {
+      token = await accessToken(tenantId, defenderScope, "Defender for Endpoint API");
+    } catch (err) {
+      if (!(err instanceof NonRetriableError)) throw err;
+      const { detail } = describeTokenFailure(err.cause);
+      const needed = missingPermissions([], "defender-endpoint", "WindowsDefenderATP");
+      return {
+        notMeasurable: workloads,
+        reason: `Entra ID issued no Defender for Endpoint API token (${detail}): ${lacksPermission(needed, "WindowsDefenderATP")}`,
+      };
+    }
+    return guarded(workloads, "WindowsDefenderATP", tokenRoles(token), async () => ({
+      "defender-endpoint": countDefenderEndpoint(
+        await readPages(
+          "Defender for Endpoint machines",
+          tenantId,
+          token,
+          `${defenderBaseUrl}/api/machines`,
+          defenderMachine,
+          permissionsText("defender-endpoint", "WindowsDefenderATP"),
+        ),
+        now,
+      ),
+    }));
+  }
+
   return {
-    async readTenant(customerTenantId: string, now: Date): Promise<TenantUsage> {
+    async readTenant(customerTenantId: string, now: Date): Promise<ParsedTenantUsage> {
       const token = await accessToken(customerTenantId);
       const reports = graphUsageReports.map((report) => readReport(customerTenantId, token, report));
       const skus = readSubscribedSkus(customerTenantId, token);
-      const worst = worstFailure(await Promise.allSettled<unknown>([...reports, skus]));
+      const readers = readWorkloads(customerTenantId, token, skus, now);
+      const worst = worstFailure(await Promise.allSettled<unknown>([...reports, skus, ...readers]));
       if (worst) throw worst;
       const measured = (await Promise.all(reports)).filter((r): r is MeasuredReport => r !== undefined);
       if (measured.length === 0)
@@ -339,14 +576,27 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
       for (const report of measured)
         for (const [workload, count] of entries(report.activeUsers))
           active[workload] = Math.max(active[workload] ?? 0, count);
-      const workloads: TenantUsage["workloads"] = {};
+      const workloads: ParsedTenantUsage["workloads"] = {};
       for (const [workload, activeUsers] of entries(active))
         workloads[workload] = { paidSeats: seats[workload] ?? 0, activeUsers };
+      const notMeasurable: ParsedTenantUsage["notMeasurable"] = { ...unmeasurableWorkloads };
+      for (const outcome of await Promise.all(readers)) {
+        if ("reason" in outcome) {
+          for (const workload of outcome.notMeasurable) notMeasurable[workload] = outcome.reason;
+          continue;
+        }
+        for (const [workload, activeUsers] of entries(outcome.measured)) {
+          const paidSeats = seats[workload] ?? 0;
+          // Nothing paid for and nobody active: nothing to say about it.
+          if (paidSeats > 0 || activeUsers > 0) workloads[workload] = { paidSeats, activeUsers };
+        }
+      }
       const reading = tenantUsage.safeParse({
         customerTenantId,
         reportRefreshDate: measured.map((r) => r.refreshDate).reduce((a, b) => (a > b ? a : b)),
         fetchedAt: now.toISOString(),
         workloads,
+        notMeasurable,
       });
       if (!reading.success)
         throw new NonRetriableError(
@@ -363,7 +613,30 @@ interface MeasuredReport {
   activeUsers: Partial<Record<WorkloadId, number>>;
 }
 
+/** What one workload reader found: counts per workload, or why its workloads cannot be measured. */
+type ReaderOutcome =
+  | { measured: Partial<Record<WorkloadId, number>> }
+  | { notMeasurable: readonly WorkloadId[]; reason: string };
+
+/** A workload reader's request answered 403: the app may not read it in this tenant. */
+class Forbidden extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}
+
+/** The permissions a workload's reader needs, for messages. */
+function permissionsText(workload: WorkloadId, api: PermissionApi): string {
+  return missingPermissions([], workload, api).join(" and ");
+}
+
+/** `2026-11-22T06:00:00Z`: a DateTimeOffset for a Graph function parameter. */
+function isoSeconds(at: Date): string {
+  return `${at.toISOString().slice(0, 19)}Z`;
+}
+
 const subscribedSku = z.object({
+  skuId: z.string(),
   skuPartNumber: z.string(),
   capabilityStatus: z.string(),
   prepaidUnits: z.object({ enabled: z.number().int().nonnegative() }),
@@ -482,15 +755,15 @@ function graphErrorCode(text: string): string | undefined {
   }
 }
 
-function tokenFailure(err: unknown, tenantId: string): Error {
+function tokenFailure(err: unknown, tenantId: string, api: string): Error {
   const { permanent, detail } = describeTokenFailure(err);
   if (permanent)
     return new NonRetriableError(
-      `Entra ID refused a Microsoft Graph token for tenant ${tenantId} (${detail}): check the app's ` +
+      `Entra ID refused a ${api} token for tenant ${tenantId} (${detail}): check the app's ` +
         `consent in that tenant and its client secret`,
       { cause: err },
     );
-  return new TransientDependencyError(`no Microsoft Graph token for tenant ${tenantId} (${detail})`, {
+  return new TransientDependencyError(`no ${api} token for tenant ${tenantId} (${detail})`, {
     cause: err,
   });
 }

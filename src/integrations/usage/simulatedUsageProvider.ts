@@ -65,6 +65,8 @@ export function createSimulatedUsageProvider(options: SimulatedUsageOptions): Us
         reportRefreshDate: new Date((startDay + day) * dayMs).toISOString().slice(0, 10),
         fetchedAt: now.toISOString(),
         workloads: simulateTenant(options.seed, customerTenantId, day),
+        // Every workload is simulated: none is unmeasurable.
+        notMeasurable: {},
       };
     },
   };

@@ -18,10 +18,19 @@ export const tenantUsage = z
     /** The report's own refresh date: readings are ordered and de-duplicated by it. */
     reportRefreshDate: isoDate,
     fetchedAt: z.iso.datetime(),
+    /** Measured workloads only. */
     workloads: z.partialRecord(workloadId, workloadUsage),
+    /**
+     * Workloads that cannot be measured in this tenant, with the reason (a permission the app lacks,
+     * or no signal Microsoft exposes): data, never reported as 0 % active.
+     */
+    notMeasurable: z.partialRecord(workloadId, z.string().min(1).max(500)).default({}),
   })
   .strict();
-export type TenantUsage = z.infer<typeof tenantUsage>;
+/** A reading as a provider answers it (`notMeasurable` may be left out: none). */
+export type TenantUsage = z.input<typeof tenantUsage>;
+/** A reading once parsed: `notMeasurable` always there. */
+export type ParsedTenantUsage = z.output<typeof tenantUsage>;
 
 export interface UsageProvider {
   readTenant(customerTenantId: string, now: Date): Promise<TenantUsage>;

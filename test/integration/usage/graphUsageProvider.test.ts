@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { NonRetriableError, TransientDependencyError } from "../../../src/domain/errors";
 import {
   createGraphUsageProvider,
+  defenderCallsPerTenant,
   graphCallsPerTenant,
   graphUsageReports,
   parseRetryAfter,
   type GraphUsageProviderOptions,
 } from "../../../src/integrations/usage/graphUsageProvider";
+import { unmeasurableWorkloads } from "../../../src/integrations/usage/graphWorkloadReaders";
 import { startFakeGraph, type FakeGraph, type FakeGraphTenant } from "../../fixtures/fakeGraph";
 
 /**
@@ -38,6 +40,7 @@ function provider(options: Partial<GraphUsageProviderOptions> = {}) {
     clientSecret: fake.clientSecret,
     authorityHost: fake.authorityHost,
     baseUrl: fake.graphBaseUrl,
+    defenderBaseUrl: fake.defenderBaseUrl,
     period: "D7",
     retry: { baseDelayMs: 5 },
     ...options,
@@ -116,7 +119,7 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 function expectNoSecrets(err: Error): void {
   for (const text of [err.message, err.stack ?? ""]) {
     expect(text).not.toContain(fake.clientSecret);
-    expect(text).not.toMatch(/fake-graph\.[0-9a-f-]{36}/);
+    for (const token of fake.issuedTokens()) expect(text).not.toContain(token);
   }
 }
 
@@ -139,10 +142,19 @@ describe("Graph usage provider", () => {
         "viva-engage": { paidSeats: 1000, activeUsers: 90 },
         // Outlook, not the Teams app column (950).
         "m365-apps": { paidSeats: 1000, activeUsers: 640 },
+        // Paid for by SPE_E5 (and MCOEV), read by the workload readers: nobody active in this tenant.
+        intune: { paidSeats: 600, activeUsers: 0 },
+        "entra-id-p2": { paidSeats: 600, activeUsers: 0 },
+        "teams-phone": { paidSeats: 650, activeUsers: 0 },
+        "defender-endpoint": { paidSeats: 600, activeUsers: 0 },
       },
+      // Microsoft documents no per-user signal for these: not measurable, never 0 %.
+      notMeasurable: unmeasurableWorkloads,
     });
     expect(fake.stats(tenantId)).toMatchObject({
-      tokenRequests: 1,
+      // One Graph token, one Defender for Endpoint API token.
+      tokenRequests: 2,
+      defenderCalls: 1,
       graphCalls: graphCallsPerTenant,
       reportCalls: graphUsageReports.length,
       subscribedSkusCalls: 1,
@@ -173,7 +185,9 @@ describe("Graph usage provider", () => {
       expect(fake.stats()).toMatchObject({
         graphCalls: cycle * tenants.length * graphCallsPerTenant,
         downloads: cycle * tenants.length * graphUsageReports.length,
-        tokenRequests: tenants.length,
+        defenderCalls: cycle * tenants.length * defenderCallsPerTenant,
+        // Graph's and the Defender API's, once per tenant: MSAL caches both.
+        tokenRequests: 2 * tenants.length,
       });
     }
   });
@@ -234,6 +248,10 @@ describe("Graph usage provider", () => {
       teams: { paidSeats: 1000, activeUsers: 520 },
       "teams-meetings": { paidSeats: 1000, activeUsers: 410 },
       "m365-apps": { paidSeats: 1000, activeUsers: 640 },
+      intune: { paidSeats: 600, activeUsers: 0 },
+      "entra-id-p2": { paidSeats: 600, activeUsers: 0 },
+      "teams-phone": { paidSeats: 650, activeUsers: 0 },
+      "defender-endpoint": { paidSeats: 600, activeUsers: 0 },
     });
   });
 
@@ -251,7 +269,15 @@ describe("Graph usage provider", () => {
     );
     const reading = await provider().readTenant(tenantId, now);
     expect(reading.reportRefreshDate).toBe("2026-11-16");
-    expect(Object.keys(reading.workloads).sort()).toEqual(["m365-apps", "teams", "teams-meetings"]);
+    expect(Object.keys(reading.workloads).sort()).toEqual([
+      "defender-endpoint",
+      "entra-id-p2",
+      "intune",
+      "m365-apps",
+      "teams",
+      "teams-meetings",
+      "teams-phone",
+    ]);
   });
 
   it("fails transiently when every report is still empty (a new tenant)", async () => {
