@@ -200,7 +200,8 @@ const isFor = (m: ReachedMilestone, key: string) =>
 
 /** A stored usage reading of one workload (a UsageSnapshot or the usage route's series point). */
 export interface WorkloadReading extends WorkloadUsage {
-  workload: WorkloadId;
+  /** A claimed workload's ID; readings of other workloads are ignored. */
+  workload: string;
   reportRefreshDate: string;
 }
 

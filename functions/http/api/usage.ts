@@ -1,6 +1,7 @@
 import { app } from "@azure/functions";
 import { z } from "zod";
 import type { Association } from "../../../src/domain/association";
+import { forecastAssociation } from "../../../src/domain/forecast";
 import type { IncentiveLedgerEntry } from "../../../src/domain/incentiveLedgerEntry";
 import { activeShare } from "../../../src/domain/milestones";
 import type { UsageSnapshot } from "../../../src/domain/usageSnapshot";
@@ -39,7 +40,9 @@ const seriesColumns: readonly CsvColumn<SeriesPoint>[] = [
  * - `progress`: per threshold the program pays (`active-15`, `active-40`, or `hwm` for the
  *   high-water-mark program), the latest share as a fraction of the threshold (capped at 1),
  *   whether it is recorded in the ledger and whether it is flagged;
- * - `milestoneFlags`: thresholds that cannot pay, and why.
+ * - `milestoneFlags`: thresholds that cannot pay, and why;
+ * - `forecast`: per claimed workload, the trend of its share and when it is projected to reach its
+ *   next unpaid threshold (src/domain/forecast.ts); empty unless Approved with a baseline.
  * With `Accept: text/csv` the series alone, as CSV. Another partner's association is a 404.
  */
 export function getUsageHandler(ports: () => Ports) {
@@ -82,6 +85,14 @@ export function getUsageHandler(ports: () => Ports) {
         series,
         progress,
         milestoneFlags: flags,
+        forecast: forecastAssociation({
+          association,
+          program,
+          ledger,
+          readings: series,
+          readingsToFit: settings.usage.forecastReadings,
+          today: ports().clock().toISOString().slice(0, 10),
+        }),
       },
     };
   });
