@@ -43,4 +43,5 @@ import "./activities/importCsvRow";
 import "./http/api/poeTemplate";
 import "./http/api/pcs";
 import "./timers/pcsSnapshot";
+import "./http/api/forecast";
 import "./http/notFound";

@@ -22,6 +22,7 @@ import {
   associationUsageResponse,
   associationViewResponse,
   deadlineView,
+  forecastResponse,
   healthResponse,
   incentivesResponse,
   jobResponse,
@@ -199,6 +200,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     AssociationPage: associationPage,
     AssociationUsage: associationUsageResponse,
     Incentives: incentivesResponse,
+    Forecast: forecastResponse,
     OutboxPage: outboxPage,
     Job: jobResponse,
     WebhookRegistration: webhookRegistrationResponse,
@@ -629,7 +631,7 @@ function operations(): OperationSpec[] {
       operationId: "getAssociationUsage",
       summary: "Usage toward each incentive milestone",
       description:
-        "The baseline at approval, every reading of each claimed workload since, and per paid threshold how far the latest reading is and whether it is recorded or flagged; `notMeasurable` lists claimed workloads whose usage cannot be read in the customer tenant, with the reason. `Accept: text/csv` answers the series alone.",
+        "The baseline at approval, every reading of each claimed workload since, per paid threshold how far the latest reading is and whether it is recorded or flagged, and per claimed workload the forecast: the trend of its active share (least squares over the latest FORECAST_READINGS readings since approval) and the day it is projected to reach its next unpaid threshold. `notMeasurable` lists claimed workloads whose usage cannot be read in the customer tenant, with the reason. `Accept: text/csv` answers the series alone.",
       tags: ["incentives"],
       parameters: [id, parameterRef("Accept")],
       responses: {
@@ -660,6 +662,24 @@ function operations(): OperationSpec[] {
       problems: {
         "400": "a query parameter is unknown or invalid, or `period` names another month than `payableIn`",
       },
+    },
+    {
+      path: "/forecast",
+      method: "get",
+      operationId: "getForecast",
+      summary: "Milestone payments expected in the next 90 days",
+      description:
+        "Over the partner's Approved associations: each claimed workload's next unpaid threshold, projected from the trend of its active share since approval (as `forecast` in `GET /associations/{id}/usage`), when the crossing falls within 90 days and would pay under the association's program (the milestone's amount for the tenant's seat band, or for the high-water-mark program the seats the latest reading holds above the prior mark); in cumulative 30/60/90-day windows and by payable month, each per currency. `Accept: text/csv` answers the items alone. Takes no query parameters.",
+      tags: ["incentives"],
+      parameters: [parameterRef("Accept")],
+      responses: {
+        "200": answerOrCsv(
+          "OK: the forecast (CSV: the items, offered as `forecast-<asOf>.csv`).",
+          "Forecast",
+          "associationId, customerTenantId, workload, milestoneKey, projectedOn, amount, currency, payableOn",
+        ),
+      },
+      problems: { "400": "a query parameter was given (it takes none)" },
     },
     {
       path: "/pal-links",

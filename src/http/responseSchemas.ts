@@ -2,6 +2,7 @@ import { z } from "zod";
 import { association, cspDetails, dporDetails, palDetails, tporDetails } from "../domain/association";
 import { associationKind } from "../domain/associationTypes";
 import { auditEvent } from "../domain/auditEvent";
+import { forecastWindows } from "../domain/forecast";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
 import { job, jobResult } from "../domain/job";
 import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
@@ -9,6 +10,7 @@ import { outboxMessage } from "../domain/outboxMessage";
 import { partner } from "../domain/partner";
 import { otherStatusLabels, partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
 import { reviewRecord } from "../domain/review";
+import { isoDate } from "../domain/schemas/primitives";
 import {
   createAssociationInput,
   createCporInput,
@@ -197,6 +199,43 @@ export const milestoneProgress = z
   })
   .strict();
 
+/** One claimed workload's milestone forecast (src/domain/forecast.ts). */
+export const workloadForecast = z
+  .object({
+    workload: workloadId,
+    readings: z.number().int().nonnegative().meta({
+      description:
+        "Readings the trend was fitted to (the latest FORECAST_READINGS since approval); with `not-enough-readings`, the readings there are.",
+    }),
+    trendPerDay: z.number().nullable().meta({
+      description: "Active share per day, by least squares (6 decimals); null without enough readings.",
+    }),
+    latestShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .meta({ description: "The latest reading's active share (4 decimals); null before the first." }),
+    nextMilestone: z.string().nullable().meta({
+      description:
+        "The lowest threshold still to reach (`active-15`, `active-40`, `hwm`); null when none is left.",
+    }),
+    threshold: z.number().min(0).max(1).nullable().meta({ description: "The active share it needs." }),
+    outcome: z.enum(["projected", "not-within-180-days", "not-enough-readings", "all-reached"]).meta({
+      description:
+        "`projected`: `projectedOn` says when; `not-within-180-days`: a flat or falling trend, or a crossing more than 180 days away; `not-enough-readings`: fewer than 3 since approval; `all-reached`: nothing left to earn.",
+    }),
+    projectedOn: isoDate.nullable().meta({
+      description:
+        "The first day the fitted line reaches the threshold, not before the latest reading (that reading's date when it already has).",
+    }),
+    note: z
+      .enum(["not within 180 days", "not enough readings"])
+      .nullable()
+      .meta({ description: "The outcome in words, where there is no date." }),
+  })
+  .strict();
+
 /** `GET /associations/{id}/usage` as JSON. */
 export const associationUsageResponse = z
   .object({
@@ -238,6 +277,10 @@ export const associationUsageResponse = z
         description:
           "Claimed workloads whose usage cannot be measured in the customer tenant now: not 0 % active, unknown.",
       }),
+    forecast: z.array(workloadForecast).meta({
+      description:
+        "Per claimed workload, in claimed order: when its next unpaid threshold is projected to be reached. Empty unless Approved with a baseline.",
+    }),
   })
   .strict();
 
@@ -270,6 +313,67 @@ export const incentivesResponse = z
       })
       .strict()
       .meta({ description: "Sorted by key, then currency." }),
+  })
+  .strict();
+
+const currencyAmount = {
+  currency: incentiveLedgerEntry.shape.currency,
+  amount: z.number().nonnegative().meta({ description: "Rounded to 2 decimals." }),
+};
+
+/** `GET /forecast` as JSON. */
+export const forecastResponse = z
+  .object({
+    asOf: isoDate.meta({ description: "The day (UTC) the windows count from." }),
+    windows: z
+      .array(
+        z
+          .object({
+            days: z.union(forecastWindows.map((d) => z.literal(d))),
+            milestones: z.number().int().nonnegative(),
+            amounts: z.array(z.object(currencyAmount).strict()).meta({ description: "Per currency." }),
+          })
+          .strict(),
+      )
+      .meta({
+        description:
+          "Cumulative: every crossing projected on or before today + `days` (a day already past included).",
+      }),
+    items: z
+      .array(
+        z
+          .object({
+            associationId: association.shape.id,
+            customerTenantId: association.shape.customerTenantId,
+            workload: workloadId,
+            milestoneKey: z.string().meta({
+              description: "The ledger key it would be recorded under (`active-15`, `hwm-<seats>`).",
+            }),
+            projectedOn: isoDate,
+            amount: currencyAmount.amount,
+            currency: currencyAmount.currency,
+            payableOn: isoDate.meta({ description: "The program's payout day of the next month." }),
+          })
+          .strict(),
+      )
+      .meta({
+        description:
+          "Each crossing projected within 90 days that would pay under the association's program, by projectedOn.",
+      }),
+    payments: z
+      .array(
+        z
+          .object({
+            month: z
+              .string()
+              .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+              .meta({ description: "The payable month, YYYY-MM." }),
+            ...currencyAmount,
+            count: z.number().int().nonnegative(),
+          })
+          .strict(),
+      )
+      .meta({ description: "The items by payable month, then currency." }),
   })
   .strict();
 

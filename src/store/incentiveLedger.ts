@@ -3,7 +3,7 @@ import { z } from "zod";
 import { incentiveLedgerEntry, type IncentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
 import type { WorkloadId } from "../domain/workloads";
 import { entityCodec } from "./entityCodec";
-import { readPage, type Page, type PageRequest } from "./paging";
+import { maxPageSize, readPage, type Page, type PageRequest } from "./paging";
 import { insertOnce } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
@@ -72,5 +72,20 @@ export class IncentiveLedgerRepository {
       );
     if (filter.workload) clauses.push(odata`workload eq ${filter.workload}`);
     return readPage(table, clauses.join(" and "), page, codec.fromRaw);
+  }
+
+  /** Every entry of the partner matching `filter`, all pages: for summaries over the whole ledger. */
+  async listAll(partnerId: string, filter: LedgerFilter = {}): Promise<IncentiveLedgerEntry[]> {
+    const entries: IncentiveLedgerEntry[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.list(partnerId, filter, {
+        pageSize: maxPageSize,
+        ...(continuationToken ? { continuationToken } : {}),
+      });
+      entries.push(...page.items);
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    return entries;
   }
 }

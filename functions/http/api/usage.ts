@@ -1,6 +1,7 @@
 import { app } from "@azure/functions";
 import { z } from "zod";
 import type { Association } from "../../../src/domain/association";
+import { forecastAssociation } from "../../../src/domain/forecast";
 import type { IncentiveLedgerEntry } from "../../../src/domain/incentiveLedgerEntry";
 import { activeShare } from "../../../src/domain/milestones";
 import type { UsageSnapshot } from "../../../src/domain/usageSnapshot";
@@ -42,7 +43,9 @@ const seriesColumns: readonly CsvColumn<SeriesPoint>[] = [
  *   whether it is recorded in the ledger and whether it is flagged;
  * - `milestoneFlags`: thresholds that cannot pay, and why;
  * - `notMeasurable`: claimed workloads whose usage cannot be read in the customer tenant now
- *   (`{workload, reason, since}`: a permission the app lacks, or no signal Microsoft exposes).
+ *   (`{workload, reason, since}`: a permission the app lacks, or no signal Microsoft exposes);
+ * - `forecast`: per claimed workload, the trend of its share and when it is projected to reach its
+ *   next unpaid threshold (src/domain/forecast.ts); empty unless Approved with a baseline.
  * With `Accept: text/csv` the series alone, as CSV. Another partner's association is a 404.
  */
 export function getUsageHandler(ports: () => Ports) {
@@ -86,6 +89,14 @@ export function getUsageHandler(ports: () => Ports) {
         progress,
         milestoneFlags: flags,
         notMeasurable: await notMeasurableOf(store, association),
+        forecast: forecastAssociation({
+          association,
+          program,
+          ledger,
+          readings: series,
+          readingsToFit: settings.usage.forecastReadings,
+          today: ports().clock().toISOString().slice(0, 10),
+        }),
       },
     };
   });

@@ -35,6 +35,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["get", "/associations/{id}/usage", "getAssociationUsage"],
   ["get", "/associations/{id}/poe-template", "getPoeTemplate"],
   ["get", "/incentives", "listIncentives"],
+  ["get", "/forecast", "getForecast"],
   ["get", "/outbox", "listOutbox"],
   ["put", "/webhook", "putWebhook"],
   ["get", "/webhook", "getWebhook"],
