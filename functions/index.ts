@@ -41,4 +41,5 @@ import "./http/api/imports";
 import "./orchestrators/csvImport";
 import "./activities/importCsvRow";
 import "./http/api/poeTemplate";
+import "./http/api/opportunities";
 import "./http/notFound";

@@ -5,6 +5,7 @@ import { auditEvent } from "../domain/auditEvent";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
 import { job, jobResult } from "../domain/job";
 import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
+import { opportunity } from "../domain/opportunities";
 import { outboxMessage } from "../domain/outboxMessage";
 import { partner } from "../domain/partner";
 import { otherStatusLabels, partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
@@ -194,6 +195,16 @@ export const milestoneProgress = z
     fraction: z.number().min(0).max(1).meta({ description: "activeShare ÷ threshold, capped at 1." }),
     reached: z.boolean().meta({ description: "Recorded in the incentive ledger." }),
     flagged: z.boolean().meta({ description: "Listed in milestoneFlags: it cannot pay." }),
+  })
+  .strict();
+
+/** `GET /opportunities` as JSON: the partner's missed rebates, highest value first. */
+export const opportunitiesResponse = z
+  .object({
+    items: z.array(opportunity).meta({
+      description:
+        "Sorted by value (highest first), then customerTenantId, then workload (null last). `kind`: unclaimed, claimed-by-another-partner, deadline (a Draft or PartnerActionRequired claim due within 7 days; `associationId` names it), seats-unknown.",
+    }),
   })
   .strict();
 

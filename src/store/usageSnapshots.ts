@@ -1,7 +1,7 @@
 import { odata } from "@azure/data-tables";
 import { z } from "zod";
 import { ConcurrencyError } from "../domain/errors";
-import type { WorkloadId } from "../domain/workloads";
+import { workloadId, type WorkloadId } from "../domain/workloads";
 import { usageSnapshot, type UsageSnapshot } from "../domain/usageSnapshot";
 import { entityCodec, etagOf, readEntity } from "./entityCodec";
 import { readAll } from "./paging";
@@ -62,6 +62,27 @@ export class UsageSnapshotRepository {
     if (date === undefined) return undefined;
     const table = await this.store.table("usageSnapshots");
     return codec.fromRaw(await table.getEntity(customerTenantId, readingKey(workload, date)));
+  }
+
+  /**
+   * The newest reading of every workload of a tenant, in workload-ID order: one range query over
+   * the tenant's `latest|…` rows, then one point read per workload they name.
+   */
+  async latestByTenant(customerTenantId: string): Promise<UsageSnapshot[]> {
+    const table = await this.store.table("usageSnapshots");
+    const pointers = await readAll(
+      table,
+      odata`PartitionKey eq ${customerTenantId} and RowKey ge ${"latest|"} and RowKey lt ${"latest|~"}`,
+      (raw) => readEntity(latestEntity, raw, "usage pointer"),
+    );
+    return Promise.all(
+      pointers.map(async (p) => {
+        const workload = workloadId.parse(p.rowKey.slice("latest|".length));
+        return codec.fromRaw(
+          await table.getEntity(customerTenantId, readingKey(workload, p.reportRefreshDate)),
+        );
+      }),
+    );
   }
 
   /** Readings for a tenant × workload in refresh-date order, optionally from a date on. */
