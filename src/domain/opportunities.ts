@@ -75,6 +75,7 @@ export interface OpportunityInputs {
   now: string;
 }
 
+/** The partner's opportunities, ranked (see the rules above). Deterministic: the same inputs, the same list. */
 export function findOpportunities(inputs: OpportunityInputs): Opportunity[] {
   const seats = seatsByTenant(inputs);
   const items = [
@@ -152,7 +153,7 @@ function seatsByTenant(inputs: OpportunityInputs): Map<string, TenantSeats> {
     const seats = of(a.customerTenantId);
     for (const [workload, paidSeats] of Object.entries(inputs.cspSeatsOf(a.csp.subscriptions))) {
       const w = workload as WorkloadId;
-      // Two CSP relationships of one partner for one tenant are two resellers' subscriptions: they add up.
+      // The claims index allows one CSP relationship per partner and customer; were there two, both count.
       seats.set(w, { paidSeats: (seats.get(w)?.paidSeats ?? 0) + (paidSeats ?? 0), activeUsers: 0 });
     }
   }
