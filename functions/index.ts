@@ -44,4 +44,5 @@ import "./http/api/poeTemplate";
 import "./http/api/pcs";
 import "./timers/pcsSnapshot";
 import "./http/api/forecast";
+import "./http/api/opportunities";
 import "./http/notFound";

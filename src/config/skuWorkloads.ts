@@ -96,3 +96,47 @@ function load(json: unknown): SkuWorkloadTable {
     throw new Error(`bundled skuWorkloads.json is invalid: ${reason}`, { cause: err });
   }
 }
+
+/** The fields of a CSP subscription (as a Partner Center import keeps it) that paid seats come from. */
+export interface CspSubscriptionSeats {
+  offerName?: string | undefined;
+  quantity?: number | undefined;
+  status?: string | undefined;
+}
+
+/**
+ * The workloads a seat of a Partner Center offer counts for: the table's SKU whose name or part
+ * number is the offer's name (case-insensitive, trimmed); none for an offer the table does not know.
+ * Partner Center names offers, not part numbers, so the table's names are what matches in practice.
+ */
+export function workloadsForOffer(
+  offerName: string,
+  table: SkuWorkloadTable = skuWorkloads,
+): readonly WorkloadId[] {
+  const wanted = offerName.trim().toUpperCase();
+  const byPart = table.skus.get(wanted);
+  if (byPart) return byPart.workloads;
+  for (const entry of table.skus.values()) if (entry.name.toUpperCase() === wanted) return entry.workloads;
+  return [];
+}
+
+/**
+ * Paid seats per workload from a customer's CSP subscriptions: the sum of `quantity` over the
+ * subscriptions that are active (Partner Center's `active`; one without a status, as a partner may
+ * record it, counts as active) and whose offer the table knows, each counted for every workload the
+ * table lists for it. A subscription without a quantity says nothing about seats and is skipped;
+ * workloads no known offer pays for are absent, so an empty answer means "seats unknown".
+ */
+export function cspSeatsByWorkload(
+  subscriptions: readonly CspSubscriptionSeats[],
+  table: SkuWorkloadTable = skuWorkloads,
+): Partial<Record<WorkloadId, number>> {
+  const seats: Partial<Record<WorkloadId, number>> = {};
+  for (const s of subscriptions) {
+    if (s.quantity === undefined || s.offerName === undefined) continue;
+    if (s.status !== undefined && s.status.toLowerCase() !== "active") continue;
+    for (const workload of workloadsForOffer(s.offerName, table))
+      seats[workload] = (seats[workload] ?? 0) + s.quantity;
+  }
+  return seats;
+}

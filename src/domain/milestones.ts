@@ -203,20 +203,32 @@ function recordedMarks(keys: readonly string[]): number[] {
   });
 }
 
-type SizeCheck = { eligible: true; band: SeatBand | undefined } | { eligible: false; reason: string };
+export type SizeCheck = { eligible: true; band: SeatBand | undefined } | { eligible: false; reason: string };
 
-/** Whether the tenant is large enough to earn: the program's minimum, then (if required) a seat band. */
 function sizeCheck(program: IncentiveProgram, s: Subject, requireBand: boolean): SizeCheck {
-  const seats = s.usage.paidSeats;
+  return seatSizeCheck(program, s.workload, s.usage.paidSeats, requireBand);
+}
+
+/**
+ * Whether a tenant with `seats` paid seats of `workload` is large enough to earn under `program`:
+ * the program's minimum, then (if `requireBand`) one of the workload's seat bands. The reason says
+ * why not, in words a partner reads.
+ */
+export function seatSizeCheck(
+  program: IncentiveProgram,
+  workload: WorkloadId,
+  seats: number,
+  requireBand: boolean,
+): SizeCheck {
   if (seats < program.minimumPaidSeats) {
     return {
       eligible: false,
       reason: `the program ignores tenants under ${program.minimumPaidSeats} paid seats`,
     };
   }
-  const band = seatBandFor(s.workload, seats);
+  const band = seatBandFor(workload, seats);
   if (band === undefined && requireBand) {
-    const bands = workloadCatalog[s.workload].seatBands.map((id) => describeBand(seatBands[id])).join(", ");
+    const bands = workloadCatalog[workload].seatBands.map((id) => describeBand(seatBands[id])).join(", ");
     return { eligible: false, reason: `${seats} paid seats fit none of its seat bands (${bands})` };
   }
   return { eligible: true, band };
@@ -276,7 +288,8 @@ function describeBand(band: SeatBand): string {
   return `${band.id} ${band.minSeats}${band.maxSeats === undefined ? "+" : `–${band.maxSeats}`}`;
 }
 
-function percent(share: number): string {
+/** A share as a percentage for people: 0.153 → `15.3%`. */
+export function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;
 }
 

@@ -63,11 +63,11 @@ export interface ClaimGuidance {
 
 export function claimGuidance(association: Association, durations: GuidanceDurations): ClaimGuidance {
   if (machineOf(association.kind) !== "claim") return otherGuidance(association, durations.dpor);
-  const deadline = deadlineOf(association, durations.lifecycle);
+  const deadline = claimDeadlineOf(association, durations.lifecycle);
   return {
     partnerCenterStatus: partnerCenterStatusLabels[association.status] ?? association.status,
     deadline,
-    nextAction: nextActionOf(association, deadline),
+    nextAction: claimNextActionOf(association, deadline),
   };
 }
 
@@ -130,7 +130,11 @@ function palDriftAction(a: Association): string {
 
 const after = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
-function deadlineOf(a: Association, durations: LifecycleDurations): Deadline | null {
+/**
+ * The next thing time does to a claim (PoE deadline, refusal, partner-action and dispute windows),
+ * or null when nothing happens by itself. Shared by the association view and the opportunity finder.
+ */
+export function claimDeadlineOf(a: Association, durations: LifecycleDurations): Deadline | null {
   switch (a.status) {
     case "Draft":
       return {
@@ -163,7 +167,8 @@ function deadlineOf(a: Association, durations: LifecycleDurations): Deadline | n
   }
 }
 
-function nextActionOf(a: Association, deadline: Deadline | null): string {
+/** What the partner should do now about a claim, given its deadline (`claimDeadlineOf`). */
+export function claimNextActionOf(a: Association, deadline: Deadline | null): string {
   const by = deadline ? ` by ${deadline.at}` : "";
   switch (a.status) {
     case "Draft":

@@ -1,6 +1,7 @@
 import type { StoredRequest } from "./association";
 import type { AssociationKind } from "./associationTypes";
 import { associationKindOf } from "./schemas/createAssociation";
+import { workloadId, type WorkloadId } from "./workloads";
 
 /**
  * Claim units: the strings the claims index is keyed by (PartitionKey = customer tenant,
@@ -32,7 +33,7 @@ export function claimUnitsOf(partnerId: string, request: StoredRequest): string[
     case "cpor": {
       const kind = associationKindOf(request);
       if (request.subscriptionId) return [`${subscriptionSlot[kind]}:${request.subscriptionId}`];
-      return (request.workloads ?? []).map((w) => `workload:${w}`);
+      return (request.workloads ?? []).map(workloadUnit);
     }
     case "tpor":
       return [`tpor-enrollment:${request.enrollmentNumber}`];
@@ -46,4 +47,16 @@ export function claimUnitsOf(partnerId: string, request: StoredRequest): string[
     case "csp":
       return [`csp-customer:${partnerId}`];
   }
+}
+
+/** The unit a Modern Work & Security claim holds for one workload of the tenant. */
+export function workloadUnit(workload: WorkloadId): string {
+  return `workload:${workload}`;
+}
+
+/** The workload a unit holds (`workload:teams` → teams); undefined for every other kind of unit. */
+export function workloadOfUnit(unit: string): WorkloadId | undefined {
+  const prefix = workloadUnit("" as WorkloadId);
+  const parsed = workloadId.safeParse(unit.startsWith(prefix) ? unit.slice(prefix.length) : undefined);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -23,6 +23,7 @@ import {
   associationViewResponse,
   deadlineView,
   forecastResponse,
+  opportunitiesResponse,
   healthResponse,
   incentivesResponse,
   jobResponse,
@@ -201,6 +202,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     AssociationUsage: associationUsageResponse,
     Incentives: incentivesResponse,
     Forecast: forecastResponse,
+    Opportunities: opportunitiesResponse,
     OutboxPage: outboxPage,
     Job: jobResponse,
     WebhookRegistration: webhookRegistrationResponse,
@@ -680,6 +682,24 @@ function operations(): OperationSpec[] {
         ),
       },
       problems: { "400": "a query parameter was given (it takes none)" },
+    },
+    {
+      path: "/opportunities",
+      method: "get",
+      operationId: "listOpportunities",
+      summary: "Missed rebates: unclaimed workloads of the partner's customers, and claims about to lapse",
+      description:
+        "Every customer tenant × Modern Work & Security workload the partner demonstrably works with (CSP Active, PAL Active or Drifted, DPOR Active, TPOR Active, or usage readings it sees of a tenant it has any association with) with known paid seats (the latest reading, else its CSP subscriptions through the SKU table) and no live claim of the partner; those another partner holds (never named); its Draft and PartnerActionRequired claims due within 7 days; and, once each with `workload: null`, customers whose seats are unknown. `value` is what a claim filed now would earn under the program in force (INCENTIVE_PROGRAM) at today's paid seats: 0, with the reason, when the active share already meets a threshold (usage at claim time earns nothing) or the tenant fits no seat band. `Accept: text/csv` answers the same items as CSV.",
+      tags: ["incentives"],
+      parameters: [parameterRef("Accept")],
+      responses: {
+        "200": answerOrCsv(
+          "OK: the partner's opportunities, highest value first (CSV: the same items, offered as `opportunities.csv`).",
+          "Opportunities",
+          "customerTenantId, workload, reason, value, currency, action, kind, associationId",
+        ),
+      },
+      problems: { "400": "a query parameter was given: this list takes none" },
     },
     {
       path: "/pal-links",

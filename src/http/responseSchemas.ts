@@ -6,6 +6,7 @@ import { forecastWindows } from "../domain/forecast";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
 import { job, jobResult } from "../domain/job";
 import { highWaterMarkProgram, milestoneProgram } from "../domain/incentiveProgram";
+import { opportunity } from "../domain/opportunities";
 import { outboxMessage } from "../domain/outboxMessage";
 import { partner } from "../domain/partner";
 import { otherStatusLabels, partnerCenterStatusLabels, type Deadline } from "../domain/partnerCenter";
@@ -233,6 +234,16 @@ export const workloadForecast = z
       .enum(["not within 180 days", "not enough readings"])
       .nullable()
       .meta({ description: "The outcome in words, where there is no date." }),
+  })
+  .strict();
+
+/** `GET /opportunities` as JSON: the partner's missed rebates, highest value first. */
+export const opportunitiesResponse = z
+  .object({
+    items: z.array(opportunity).meta({
+      description:
+        "Sorted by value (highest first), then customerTenantId, then workload (null last). `kind`: unclaimed, claimed-by-another-partner, deadline (a Draft or PartnerActionRequired claim due within 7 days; `associationId` names it), seats-unknown.",
+    }),
   })
   .strict();
 

@@ -83,6 +83,27 @@ export class UsageSnapshotRepository {
     return codec.fromRaw(await table.getEntity(customerTenantId, readingKey(workload, date)));
   }
 
+  /**
+   * The newest reading of every workload of a tenant, in workload-ID order: one range query over
+   * the tenant's `latest|…` rows, then one point read per workload they name.
+   */
+  async latestByTenant(customerTenantId: string): Promise<UsageSnapshot[]> {
+    const table = await this.store.table("usageSnapshots");
+    const pointers = await readAll(
+      table,
+      odata`PartitionKey eq ${customerTenantId} and RowKey ge ${"latest|"} and RowKey lt ${"latest|~"}`,
+      (raw) => readEntity(latestEntity, raw, "usage pointer"),
+    );
+    return Promise.all(
+      pointers.map(async (p) => {
+        const workload = workloadId.parse(p.rowKey.slice("latest|".length));
+        return codec.fromRaw(
+          await table.getEntity(customerTenantId, readingKey(workload, p.reportRefreshDate)),
+        );
+      }),
+    );
+  }
+
   /** Readings for a tenant × workload in refresh-date order, optionally from a date on. */
   async series(customerTenantId: string, workload: WorkloadId, from?: string): Promise<UsageSnapshot[]> {
     const table = await this.store.table("usageSnapshots");

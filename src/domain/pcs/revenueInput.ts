@@ -13,9 +13,7 @@ const requiredColumns = ["customerTenantId", "month", "amount"] as const;
 
 export function parseRevenueJson(json: unknown): RevenueRow[] {
   const rows =
-    typeof json === "object" && json !== null && !Array.isArray(json) && "rows" in json
-      ? (json).rows
-      : json;
+    typeof json === "object" && json !== null && !Array.isArray(json) && "rows" in json ? json.rows : json;
   const extra =
     typeof json === "object" && json !== null && !Array.isArray(json)
       ? Object.keys(json).filter((k) => k !== "rows")

@@ -36,6 +36,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["get", "/associations/{id}/poe-template", "getPoeTemplate"],
   ["get", "/incentives", "listIncentives"],
   ["get", "/forecast", "getForecast"],
+  ["get", "/opportunities", "listOpportunities"],
   ["get", "/outbox", "listOutbox"],
   ["put", "/webhook", "putWebhook"],
   ["get", "/webhook", "getWebhook"],
@@ -239,8 +240,8 @@ describe("the OpenAPI document", () => {
     expect(bodyOf("/associations/{id}/review")).toEqual({ $ref: "#/components/schemas/ReviewOutcomeInput" });
   });
 
-  it("offers CSV beside JSON for usage and incentives", () => {
-    for (const path of ["/associations/{id}/usage", "/incentives"])
+  it("offers CSV beside JSON for usage, incentives and opportunities", () => {
+    for (const path of ["/associations/{id}/usage", "/incentives", "/opportunities"])
       expect(Object.keys(doc.paths[path]?.["get"]?.responses["200"]?.content ?? {})).toEqual([
         "application/json",
         "text/csv",
