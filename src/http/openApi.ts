@@ -9,6 +9,10 @@ import { dporConfirmationInput } from "../domain/schemas/dporConfirmation";
 import { bulkPalLinkInput, createPalLinkInput, palLinkDriftFilter } from "../domain/schemas/palLink";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
 import { putWebhookInput } from "../domain/schemas/webhook";
+import { revenueRows, skilling } from "../domain/pcs/records";
+import { isoDate } from "../domain/schemas/primitives";
+import { revenueColumns } from "../domain/pcs/revenueInput";
+import { pcsSolutionArea } from "../domain/associationTypes";
 import { associationStatus } from "../domain/status";
 import { workloadId } from "../domain/workloads";
 import {
@@ -23,6 +27,11 @@ import {
   associationViewResponse,
   deadlineView,
   forecastResponse,
+  azureRevenueResponse,
+  azureRevenueStoredResponse,
+  pcsCustomersResponse,
+  pcsHistoryResponse,
+  pcsResponse,
   opportunitiesResponse,
   healthResponse,
   incentivesResponse,
@@ -202,6 +211,13 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     AssociationUsage: associationUsageResponse,
     Incentives: incentivesResponse,
     Forecast: forecastResponse,
+    Skilling: skilling,
+    AzureRevenueInput: z.object({ rows: revenueRows }).strict(),
+    AzureRevenue: azureRevenueResponse,
+    AzureRevenueStored: azureRevenueStoredResponse,
+    Pcs: pcsResponse,
+    PcsCustomers: pcsCustomersResponse,
+    PcsHistory: pcsHistoryResponse,
     Opportunities: opportunitiesResponse,
     OutboxPage: outboxPage,
     Job: jobResponse,
@@ -327,8 +343,13 @@ interface OperationSpec {
   tags: string[];
   access?: Access;
   parameters?: JsonSchema[];
-  /** The request body: a named JSON schema, or (`csv`) a text/csv file described in words. */
-  body?: { schema: string; required: boolean; description?: string } | { csv: string; required: boolean };
+  /**
+   * The request body: a named JSON schema (and, with `alsoCsv`, the same as a text/csv file described
+   * in words), or (`csv`) a text/csv file alone.
+   */
+  body?:
+    | { schema: string; required: boolean; description?: string; alsoCsv?: string }
+    | { csv: string; required: boolean };
   /** Success responses, by status code. */
   responses: Record<string, JsonSchema>;
   /** What each problem status means for this operation (the pipeline's own meanings are added). */
@@ -445,7 +466,12 @@ function operationOf(spec: OperationSpec): JsonSchema {
               : {
                   required: spec.body.required,
                   ...(spec.body.description ? { description: spec.body.description } : {}),
-                  content: { "application/json": { schema: schemaRef(spec.body.schema) } },
+                  content: {
+                    "application/json": { schema: schemaRef(spec.body.schema) },
+                    ...(spec.body.alsoCsv
+                      ? { "text/csv": { schema: { type: "string", description: spec.body.alsoCsv } } }
+                      : {}),
+                  },
                 },
         }
       : {}),
@@ -700,6 +726,98 @@ function operations(): OperationSpec[] {
         ),
       },
       problems: { "400": "a query parameter was given: this list takes none" },
+    },
+    {
+      path: "/pcs",
+      method: "get",
+      operationId: "getPcs",
+      summary: "The Partner Capability Score per solution area",
+      description:
+        "Scored today from the program year's rules (src/config/pcs/*.json): per area each metric's points, maximum and cheapest next step, the total, whether the partner qualifies (at least 70 points and every metric above 0, today or on a day of this month or the five before) and the last qualifying day. Inputs: the partner's associations (CPOR from approval, DPOR from confirmation, PAL while linked, CSP while active), its customers' usage readings, and what it reports through `PUT /skilling` and `PUT /azure-revenue`. Metrics this service has no input for (Business Applications' revenue-based usage growth and deployments) score 0 with a `note`.",
+      tags: ["pcs"],
+      responses: { "200": answer("OK: the score.", "Pcs") },
+      problems: { "400": "a query parameter was given (it takes none)" },
+    },
+    {
+      path: "/pcs/customers",
+      method: "get",
+      operationId: "getPcsCustomers",
+      summary: "Customer eligibility: which metrics each customer counts toward, and why not",
+      description:
+        "Every customer the partner has an association with or reported Azure revenue for. `reasons` says, per metric it does not count toward: no association of a counting type; below the seat band; below the usage line; association older than the window; lost.",
+      tags: ["pcs"],
+      parameters: [...queryParameters(z.object({ area: pcsSolutionArea }).strict())],
+      responses: { "200": answer("OK: the customers of the area.", "PcsCustomers") },
+      problems: { "400": "`area` is missing or not a solution area, or another query parameter was given" },
+    },
+    {
+      path: "/pcs/history",
+      method: "get",
+      operationId: "getPcsHistory",
+      summary: "The daily score snapshots",
+      description:
+        "Kept by a daily timer (PCS_SNAPSHOT_SCHEDULE): per area and day, the total, the metrics' points and whether it qualified that day. `from` defaults to three months before `to`, `to` to today. `Accept: text/csv` answers the items alone.",
+      tags: ["pcs"],
+      parameters: [
+        ...queryParameters(
+          z
+            .object({ area: pcsSolutionArea.optional(), from: isoDate.optional(), to: isoDate.optional() })
+            .strict(),
+        ),
+        parameterRef("Accept"),
+      ],
+      responses: {
+        "200": answerOrCsv(
+          "OK: the snapshots by area, then day (CSV: offered as `pcs-history.csv`).",
+          "PcsHistory",
+          "day, area, total, qualified, net-customer-adds, intermediate-certifications, advanced-certifications, usage-growth, deployments",
+        ),
+      },
+      problems: { "400": "a query parameter is unknown or invalid" },
+    },
+    {
+      path: "/skilling",
+      method: "put",
+      operationId: "putSkilling",
+      summary: "Replace the certification counts per solution area",
+      description:
+        'Microsoft counts certified individuals; this service cannot see them, so the partner reports them: `{"modern-work": {"intermediate": 3, "advanced": 1}}`. An area left out counts 0.',
+      tags: ["pcs"],
+      body: { schema: "Skilling", required: true },
+      responses: { "200": answer("OK: the counts stored.", "Skilling") },
+      problems: { "400": "an area or a count is invalid (`errors` names each)" },
+    },
+    {
+      path: "/skilling",
+      method: "get",
+      operationId: "getSkilling",
+      summary: "The certification counts per solution area",
+      tags: ["pcs"],
+      responses: { "200": answer("OK: the counts (empty before the first PUT).", "Skilling") },
+    },
+    {
+      path: "/azure-revenue",
+      method: "put",
+      operationId: "putAzureRevenue",
+      summary: "Report Azure consumed revenue per customer and month",
+      description:
+        'Rows are stored or replaced by customer, month and service (at most 5,000 a request); nothing is stored unless every row is valid. `service` is optional: the deployments metric counts distinct services (Virtual Machines excluded). JSON: `{"rows": [...]}` (`errors` name `rows.<n>.<field>`); CSV: a header row, then one row each (`errors` name `line <n>.<field>`, the header is line 1).',
+      tags: ["pcs"],
+      body: {
+        schema: "AzureRevenueInput",
+        required: true,
+        alsoCsv: `RFC 4180, UTF-8, header ${revenueColumns.join(",")} (service optional).`,
+      },
+      responses: { "200": answer("OK: how many rows were stored.", "AzureRevenueStored") },
+      problems: { "400": "a row or the CSV header is invalid (`errors` names each)" },
+    },
+    {
+      path: "/azure-revenue",
+      method: "get",
+      operationId: "getAzureRevenue",
+      summary: "The Azure consumed revenue reported so far",
+      tags: ["pcs"],
+      responses: { "200": answer("OK: every row reported.", "AzureRevenue") },
     },
     {
       path: "/pal-links",
@@ -1003,6 +1121,11 @@ export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
     tags: [
       { name: "associations", description: "Claims and their lifecycle." },
       { name: "incentives", description: "Usage and the incentives it earns." },
+      {
+        name: "pcs",
+        description:
+          "The Partner Capability Score, its customers and history, and the inputs only the partner knows.",
+      },
       { name: "webhooks", description: "Events posted to the partner." },
       { name: "outbox", description: "Emails sent on the partner's behalf." },
       {

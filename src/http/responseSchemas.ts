@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { association, cspDetails, dporDetails, palDetails, tporDetails } from "../domain/association";
-import { associationKind } from "../domain/associationTypes";
+import { associationKind, pcsSolutionArea } from "../domain/associationTypes";
+import { pcsMetricId } from "../domain/pcs/config";
+import { pcsSnapshot, revenueRow } from "../domain/pcs/records";
 import { auditEvent } from "../domain/auditEvent";
 import { forecastWindows } from "../domain/forecast";
 import { incentiveLedgerEntry } from "../domain/incentiveLedgerEntry";
@@ -457,3 +459,83 @@ export const problemResponse = z.looseObject({
       "On a 409: the caller's own association that already holds the unit (never another partner's).",
   }),
 });
+
+const pcsMetricScore = z
+  .object({
+    metric: pcsMetricId,
+    points: z.number().min(0).meta({ description: "Points earned, to the hundredth." }),
+    max: z.number().positive(),
+    next: z.string().nullable().meta({
+      description:
+        'The fewest units that earn the rest of the points, e.g. "2 more customers above 300 paid seats (with a CPOR or DPOR): +8 points"; null at full points or when nothing here can earn them.',
+    }),
+    note: z
+      .string()
+      .optional()
+      .meta({ description: "Why the metric cannot be scored here, when it cannot." }),
+  })
+  .strict();
+
+/** `GET /pcs`. */
+export const pcsResponse = z
+  .object({
+    programYear: z
+      .string()
+      .meta({ description: "The Microsoft program year whose rules scored it, e.g. FY27." }),
+    asOf: isoDate,
+    areas: z.array(
+      z
+        .object({
+          area: pcsSolutionArea,
+          metrics: z.array(pcsMetricScore),
+          total: z.number().min(0).max(100).meta({ description: "The sum of the metrics' points." }),
+          qualified: z.boolean().meta({
+            description:
+              "At least 70 points with every metric above 0 today, or on a day of this month or the five before.",
+          }),
+          lastQualifiedOn: isoDate.nullable(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** `GET /pcs/customers?area=`. */
+export const pcsCustomersResponse = z
+  .object({
+    area: pcsSolutionArea,
+    items: z.array(
+      z
+        .object({
+          customerTenantId: z.string(),
+          metrics: z.array(pcsMetricId).meta({ description: "The metrics the customer counts toward." }),
+          reasons: z
+            .array(z.object({ metric: pcsMetricId, reason: z.string() }).strict())
+            .meta({ description: "Why it does not count toward the others." }),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** `GET /pcs/history`. */
+export const pcsHistoryResponse = z
+  .object({
+    from: isoDate,
+    to: isoDate,
+    items: z.array(
+      pcsSnapshot
+        .omit({ qualifiedToday: true })
+        .extend({ qualified: z.boolean().meta({ description: "Qualified on that day itself." }) })
+        .strict(),
+    ),
+  })
+  .strict();
+
+/** `GET /azure-revenue`. */
+export const azureRevenueResponse = z.object({ rows: z.array(revenueRow) }).strict();
+
+/** `PUT /azure-revenue`. */
+export const azureRevenueStoredResponse = z
+  .object({ stored: z.number().int().nonnegative().meta({ description: "Rows stored or replaced." }) })
+  .strict();

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  azureRevenueResponse,
+  azureRevenueStoredResponse,
+  pcsCustomersResponse,
+  pcsHistoryResponse,
+  pcsResponse,
+} from "../../../src/http/responseSchemas";
 import { createStore, type Store } from "../../../src/store/store";
 import { draftAssociation } from "../../support/builders";
 import { startApp, type AppUnderTest } from "../../support/app";
@@ -106,11 +113,12 @@ describe("Partner Capability Score API", () => {
       `customerTenantId,month,amount,service\n${cspTenant},${lastMonth()},1200,Azure SQL Database\n${cspTenant},${lastMonth()},300,Virtual Machines\n`,
       { "content-type": "text/csv" },
     );
-    expect(await csv.json()).toEqual({ stored: 2 });
-    const rows = (await get(partner.apiKey, "/api/v1/azure-revenue"))["rows"] as { amount: number }[];
+    expect(azureRevenueStoredResponse.parse(await csv.json())).toEqual({ stored: 2 });
+    const rows = azureRevenueResponse.parse(await get(partner.apiKey, "/api/v1/azure-revenue")).rows;
     expect(rows.map((r) => r.amount).sort((a, b) => a - b)).toEqual([300, 1200]);
 
     const score = await get(partner.apiKey, "/api/v1/pcs");
+    pcsResponse.parse(score);
     expect((score["areas"] as Area[]).map((a) => a.area)).toEqual([
       "modern-work",
       "security",
@@ -140,6 +148,7 @@ describe("Partner Capability Score API", () => {
 
   it("explains per customer which metrics it counts toward, and why not", async () => {
     const body = await get(partner.apiKey, "/api/v1/pcs/customers?area=modern-work");
+    pcsCustomersResponse.parse(body);
     expect(body["area"]).toBe("modern-work");
     const items = body["items"] as { customerTenantId: string; metrics: string[]; reasons: unknown[] }[];
     expect(items.find((i) => i.customerTenantId === claimTenant)).toEqual({
@@ -223,7 +232,7 @@ describe("Partner Capability Score API", () => {
         qualified: false,
       }),
     );
-    const all = (await get(partner.apiKey, "/api/v1/pcs/history"))["items"] as { area: string }[];
+    const all = pcsHistoryResponse.parse(await get(partner.apiKey, "/api/v1/pcs/history")).items;
     expect(new Set(all.map((i) => i.area)).size).toBe(6);
     expect((await get(other.apiKey, "/api/v1/pcs/history?area=modern-work"))["items"]).not.toContainEqual(
       expect.objectContaining({ total: 37 }),
