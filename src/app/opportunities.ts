@@ -5,6 +5,7 @@ import { findOpportunities, type Opportunity, type TenantWorkloadUsage } from ".
 import { workloadOfUnit } from "../domain/units";
 import type { WorkloadId } from "../domain/workloads";
 import type { Store } from "../store/store";
+import { mapInBatches, tenantsAtOnce } from "./batches";
 
 export interface OpportunityPorts {
   store: Pick<Store, "associations" | "usageSnapshots" | "claims">;
@@ -14,9 +15,6 @@ export interface OpportunityPorts {
   /** The program in force for new claims (settings.incentiveProgramId; its highest version). */
   programId: string;
 }
-
-/** Tenants read at once (each: two single-partition queries and a point read per workload read). */
-const tenantsAtOnce = 8;
 
 /**
  * `GET /opportunities`: the partner's missed rebates, ranked (src/domain/opportunities.ts). Reads the
@@ -29,13 +27,11 @@ export async function opportunitiesOf(ports: OpportunityPorts, partnerId: string
   const tenants = [...new Set(associations.map((a) => a.customerTenantId))].sort();
   const readings: TenantWorkloadUsage[] = [];
   const heldByOthers: { customerTenantId: string; workload: WorkloadId }[] = [];
-  for (let i = 0; i < tenants.length; i += tenantsAtOnce) {
-    const batch = tenants.slice(i, i + tenantsAtOnce);
-    const facts = await Promise.all(batch.map((tenant) => tenantFacts(ports, partnerId, tenant)));
-    for (const f of facts) {
-      readings.push(...f.readings);
-      heldByOthers.push(...f.heldByOthers);
-    }
+  for (const f of await mapInBatches(tenants, tenantsAtOnce, (tenant) =>
+    tenantFacts(ports, partnerId, tenant),
+  )) {
+    readings.push(...f.readings);
+    heldByOthers.push(...f.heldByOthers);
   }
   return findOpportunities({
     associations,

@@ -10,6 +10,7 @@ import {
   type PcsScore,
 } from "../domain/pcs/score";
 import type { Store } from "../store/store";
+import { mapInBatches, tenantsAtOnce } from "./batches";
 
 /**
  * The Partner Capability Score use cases: the partner's reported inputs (certifications, Azure
@@ -106,20 +107,18 @@ async function inputsOf(ports: PcsPorts, partnerId: string): Promise<PcsInputs> 
   });
   const tenants = [...new Set(counted.map((a) => a.customerTenantId))];
   const readings = new Map<string, PcsReading[]>(
-    await Promise.all(
-      tenants.map(async (tenant): Promise<[string, PcsReading[]]> => {
-        const rows = await ports.store.usageSnapshots.tenantReadings(tenant);
-        const ordered = rows
-          .map(({ workload, reportRefreshDate, paidSeats, activeUsers }) => ({
-            workload,
-            reportRefreshDate,
-            paidSeats,
-            activeUsers,
-          }))
-          .sort((x, y) => x.reportRefreshDate.localeCompare(y.reportRefreshDate));
-        return [tenant, ordered];
-      }),
-    ),
+    await mapInBatches(tenants, tenantsAtOnce, async (tenant): Promise<[string, PcsReading[]]> => {
+      const rows = await ports.store.usageSnapshots.tenantReadings(tenant);
+      const ordered = rows
+        .map(({ workload, reportRefreshDate, paidSeats, activeUsers }) => ({
+          workload,
+          reportRefreshDate,
+          paidSeats,
+          activeUsers,
+        }))
+        .sort((x, y) => x.reportRefreshDate.localeCompare(y.reportRefreshDate));
+      return [tenant, ordered];
+    }),
   );
   return {
     today,

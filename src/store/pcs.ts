@@ -1,13 +1,11 @@
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
 import { pcsSolutionArea, type PcsSolutionArea } from "../domain/associationTypes";
-import { ConcurrencyError } from "../domain/errors";
 import type { PcsRevenue } from "../domain/pcs/inputs";
 import { pcsSnapshot, skilling, type PcsSnapshot, type Skilling } from "../domain/pcs/records";
-import { etagOf, readEntity } from "./entityCodec";
+import { readEntity } from "./entityCodec";
 import { readAll } from "./paging";
-import { retryOnConcurrency } from "./retry";
-import { insertOnce, readOptional, replaceIfMatch } from "./tableOps";
+import { advancePointer, readOptional } from "./tableOps";
 import { translateStorageError } from "./storageErrors";
 import { checked, type TableStore } from "./tableStore";
 
@@ -148,18 +146,12 @@ export class PcsRepository {
 
   private async advanceQualified(partnerId: string, area: PcsSolutionArea, day: string): Promise<void> {
     const table = await this.store.table("pcsSnapshots");
-    const rowKey = `qualified|${area}`;
-    const row = { partitionKey: partnerId, rowKey, day };
-    await retryOnConcurrency(async () => {
-      const raw = await readOptional(table, partnerId, rowKey, "qualification day");
-      if (!raw) {
-        // Someone may create it first: then go round again and compare with theirs.
-        if (!(await insertOnce(table, row, "qualification day")))
-          throw new ConcurrencyError("qualification day was created concurrently");
-        return;
-      }
-      if (readEntity(qualifiedRow, raw, "qualification day").day >= day) return;
-      await replaceIfMatch(table, row, etagOf(raw), "qualification day");
-    });
+    await advancePointer(
+      table,
+      { partitionKey: partnerId, rowKey: `qualified|${area}` },
+      "day",
+      day,
+      "qualification day",
+    );
   }
 }

@@ -1,5 +1,7 @@
 import type { TableClient, TableEntity, TableEntityResult } from "@azure/data-tables";
+import { ConcurrencyError } from "../domain/errors";
 import { etagOf } from "./entityCodec";
+import { retryOnConcurrency } from "./retry";
 import { isStatus, translateStorageError } from "./storageErrors";
 import { checked } from "./tableStore";
 
@@ -75,4 +77,30 @@ export async function deleteIfMatch(
     if (isStatus(err, 404) || isStatus(err, 412)) return false;
     return translateStorageError(err, what);
   }
+}
+
+/**
+ * Moves a pointer row's `field` forward to `value` (ISO dates and other strings that sort in order):
+ * creates the row, or replaces it while it holds an earlier value (ETag-guarded); never moves it back.
+ */
+export async function advancePointer(
+  table: TableClient,
+  key: { partitionKey: string; rowKey: string },
+  field: string,
+  value: string,
+  what: string,
+): Promise<void> {
+  const row = { ...key, [field]: value };
+  await retryOnConcurrency(async () => {
+    const raw = await readOptional(table, key.partitionKey, key.rowKey, what);
+    if (!raw) {
+      // Someone else may create it first: then go round again and compare with theirs.
+      if (!(await insertOnce(table, row, what)))
+        throw new ConcurrencyError(`${what} was created concurrently`);
+      return;
+    }
+    const stored = raw[field];
+    if (typeof stored === "string" && stored >= value) return;
+    await replaceIfMatch(table, row, etagOf(raw), what);
+  });
 }

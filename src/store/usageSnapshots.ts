@@ -6,7 +6,7 @@ import { usageSnapshot, type UsageSnapshot } from "../domain/usageSnapshot";
 import { entityCodec, etagOf, readEntity } from "./entityCodec";
 import { readAll } from "./paging";
 import { retryOnConcurrency } from "./retry";
-import { deleteIfMatch, insertOnce, readOptional, replaceIfMatch } from "./tableOps";
+import { advancePointer, deleteIfMatch, insertOnce, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
 
 /**
@@ -180,20 +180,10 @@ export class UsageSnapshotRepository {
     return raw && readEntity(latestEntity, raw, "usage pointer").reportRefreshDate;
   }
 
-  /** Moves the `latest` row to `date` unless it already points at a later one (ETag-guarded). */
+  /** Moves the `latest` row to `date` unless it already points at a later one. */
   private async advanceLatest(customerTenantId: string, workload: WorkloadId, date: string): Promise<void> {
     const table = await this.store.table("usageSnapshots");
-    const row = { partitionKey: customerTenantId, rowKey: latestKey(workload), reportRefreshDate: date };
-    await retryOnConcurrency(async () => {
-      const raw = await readOptional(table, customerTenantId, latestKey(workload), "usage pointer");
-      if (!raw) {
-        // Someone else may create it first: then go round again and compare with theirs.
-        if (!(await insertOnce(table, row, "usage pointer")))
-          throw new ConcurrencyError("usage pointer was created concurrently");
-        return;
-      }
-      if (readEntity(latestEntity, raw, "usage pointer").reportRefreshDate >= date) return;
-      await replaceIfMatch(table, row, etagOf(raw), "usage pointer");
-    });
+    const key = { partitionKey: customerTenantId, rowKey: latestKey(workload) };
+    await advancePointer(table, key, "reportRefreshDate", date, "usage pointer");
   }
 }
