@@ -182,7 +182,7 @@ function stepsOf(area: PcsArea, metric: PcsMetric, remaining: number, progress: 
         {
           units,
           gain,
-          text: `${units} more active user${plural(units)} on customers' ${area.name} workloads`,
+          text: `${units.toLocaleString("en-US")} more active user${plural(units)} on customers' ${area.name} workloads`,
         },
       ];
     }

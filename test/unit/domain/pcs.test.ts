@@ -103,6 +103,16 @@ describe("the bundled PCS rules", () => {
     expect(maxima("data-ai")[0]).toEqual(["net-customer-adds", 30]);
   });
 
+  it("name the next step in plain numbers, thousands separated", () => {
+    const empty = scorePartner(fy27, fixture({ associations: [], revenue: [], skilling: {} }));
+    expect(areaOf(empty, "modern-work").metrics[3]!.next).toBe(
+      "1,000 more active users on customers' Modern Work workloads: +30 points",
+    );
+    expect(areaOf(empty, "data-ai").metrics.find((m) => m.metric === "usage-growth")!.next).toBe(
+      "$10,000 more monthly Azure consumed revenue than a year earlier: +25 points",
+    );
+  });
+
   it("refuse an area whose maxima do not add to 100", () => {
     const broken = structuredClone<PcsConfig>(fy27);
     broken.areas[0]!.metrics[0]!.max = 19;
