@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Test tiers: unit (pure, fast), orchestrators (histories replayed through the real durable-functions
- * executor) and integration (real Azurite started by globalSetup).
+ * executor), integration (real Azurite started by globalSetup) and e2e (the dashboard in Chromium).
  */
 export default defineConfig({
   resolve: {
@@ -36,6 +36,17 @@ export default defineConfig({
             "test/integration/buildApp.ts",
             "test/integration/fakeGraphTls.ts",
           ],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The dashboard in Debian's Chromium (playwright-core) against the app on the local host.
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/integration/globalSetup.ts", "test/integration/buildApp.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

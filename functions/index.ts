@@ -46,3 +46,4 @@ import "./timers/pcsSnapshot";
 import "./http/api/forecast";
 import "./http/api/opportunities";
 import "./http/notFound";
+import "./http/dashboard";

@@ -98,6 +98,7 @@ function printDemo(url: string, demo: { partnerId: string; apiKey: string }): vo
       "",
       `demo partner: ${demo.partnerId} (partner location ID 4871234)`,
       `API key:      ${demo.apiKey}`,
+      `dashboard:    ${url}/ (sign in with the API key)`,
       `try:          curl -H "Authorization: ApiKey ${demo.apiKey}" ${url}/api/v1/associations`,
       `OpenAPI:      ${url}/api/v1/openapi.json`,
       "",

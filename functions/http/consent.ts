@@ -200,14 +200,14 @@ function message(err: unknown): string {
 const handlers = createConsentHandlers(customerChannelPorts);
 
 app.http(consentPageShowName, {
-  route: "consent/{token}",
+  route: "api/consent/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: handlers.show,
 });
 
 app.http(consentPageActName, {
-  route: "consent/{token}",
+  route: "api/consent/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
   ...withDurableClient,

@@ -26,7 +26,7 @@ export function createHealthHandler(getStore: () => Store) {
 }
 
 app.http(healthName, {
-  route: "health",
+  route: "api/health",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: createHealthHandler(() => getPorts().store),

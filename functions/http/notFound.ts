@@ -28,7 +28,7 @@ export function notFoundHandler(request: HttpRequest): Promise<HttpResponseInit>
 }
 
 app.http(notFoundName, {
-  route: "{*path}",
+  route: "api/{*path}",
   methods: everyMethod,
   authLevel: "anonymous",
   handler: notFoundHandler,

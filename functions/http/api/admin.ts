@@ -27,7 +27,7 @@ export function createPartnerHandler(ports: () => Ports) {
 }
 
 app.http("createPartner", {
-  route: "v1/admin/partners",
+  route: "api/v1/admin/partners",
   methods: ["POST"],
   authLevel: "anonymous",
   handler: createPartnerHandler(getPorts),

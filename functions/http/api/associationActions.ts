@@ -115,7 +115,7 @@ const actions: readonly { name: string; route: string; status: 200 | 202; run: R
 
 for (const action of actions)
   app.http(action.name, {
-    route: `v1/associations/{id}/${action.route}`,
+    route: `api/v1/associations/{id}/${action.route}`,
     methods: ["POST"],
     authLevel: "anonymous",
     ...withDurableClient,
@@ -147,7 +147,7 @@ export function outboxHandler(ports: () => Ports) {
 }
 
 app.http("listOutbox", {
-  route: "v1/outbox",
+  route: "api/v1/outbox",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: outboxHandler(getPorts),

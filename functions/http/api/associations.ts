@@ -89,7 +89,7 @@ export function operationIdOf(call: PartnerCall): string {
 }
 
 app.http("createAssociation", {
-  route: "v1/associations",
+  route: "api/v1/associations",
   methods: ["POST"],
   authLevel: "anonymous",
   ...withDurableClient,
@@ -97,14 +97,14 @@ app.http("createAssociation", {
 });
 
 app.http("listAssociations", {
-  route: "v1/associations",
+  route: "api/v1/associations",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: listAssociationsHandler(getPorts),
 });
 
 app.http("getAssociation", {
-  route: "v1/associations/{id}",
+  route: "api/v1/associations/{id}",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: getAssociationHandler(getPorts),

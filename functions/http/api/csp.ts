@@ -33,7 +33,7 @@ export function startCspImportHandler(ports: () => Ports) {
 }
 
 app.http("startCspImport", {
-  route: "v1/csp/imports",
+  route: "api/v1/csp/imports",
   methods: ["POST"],
   authLevel: "anonymous",
   ...withDurableClient,

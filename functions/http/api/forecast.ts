@@ -44,7 +44,7 @@ export function forecastHandler(ports: () => Ports) {
 }
 
 app.http("getForecast", {
-  route: "v1/forecast",
+  route: "api/v1/forecast",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: forecastHandler(getPorts),

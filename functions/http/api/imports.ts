@@ -50,7 +50,7 @@ function textCsvOnly(contentType: string | null) {
 }
 
 app.http("startImport", {
-  route: "v1/imports",
+  route: "api/v1/imports",
   methods: ["POST"],
   authLevel: "anonymous",
   ...withDurableClient,

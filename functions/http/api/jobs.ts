@@ -18,7 +18,7 @@ export function getJobHandler(ports: () => Ports) {
 }
 
 app.http("getJob", {
-  route: "v1/jobs/{id}",
+  route: "api/v1/jobs/{id}",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: getJobHandler(getPorts),

@@ -16,7 +16,7 @@ function documentFor(serverUrl: string) {
 }
 
 app.http("openApi", {
-  route: "v1/openapi.json",
+  route: "api/v1/openapi.json",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: () => Promise.resolve({ status: 200, jsonBody: documentFor(getPorts().settings.publicBaseUrl) }),

@@ -43,7 +43,7 @@ export function listOpportunitiesHandler(ports: () => Ports) {
 }
 
 app.http("listOpportunities", {
-  route: "v1/opportunities",
+  route: "api/v1/opportunities",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: listOpportunitiesHandler(getPorts),

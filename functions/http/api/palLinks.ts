@@ -22,7 +22,7 @@ import { operationIdOf } from "./associations";
  * one use case + answer; another partner's link, or an association that is not a PAL, is a 404.
  */
 
-const base = "v1/pal-links";
+const base = "api/v1/pal-links";
 
 export function createPalLinkHandler(ports: () => Ports) {
   return partnerEndpoint(ports, async (call) => {

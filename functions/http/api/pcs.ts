@@ -140,13 +140,13 @@ export function putAzureRevenueHandler(ports: () => Ports) {
 }
 
 const routes: readonly [name: string, route: string, method: "GET" | "PUT", handler: HttpHandler][] = [
-  ["getPcs", "v1/pcs", "GET", getPcsHandler(getPorts)],
-  ["getPcsCustomers", "v1/pcs/customers", "GET", getPcsCustomersHandler(getPorts)],
-  ["getPcsHistory", "v1/pcs/history", "GET", getPcsHistoryHandler(getPorts)],
-  ["getSkilling", "v1/skilling", "GET", getSkillingHandler(getPorts)],
-  ["putSkilling", "v1/skilling", "PUT", putSkillingHandler(getPorts)],
-  ["getAzureRevenue", "v1/azure-revenue", "GET", getAzureRevenueHandler(getPorts)],
-  ["putAzureRevenue", "v1/azure-revenue", "PUT", putAzureRevenueHandler(getPorts)],
+  ["getPcs", "api/v1/pcs", "GET", getPcsHandler(getPorts)],
+  ["getPcsCustomers", "api/v1/pcs/customers", "GET", getPcsCustomersHandler(getPorts)],
+  ["getPcsHistory", "api/v1/pcs/history", "GET", getPcsHistoryHandler(getPorts)],
+  ["getSkilling", "api/v1/skilling", "GET", getSkillingHandler(getPorts)],
+  ["putSkilling", "api/v1/skilling", "PUT", putSkillingHandler(getPorts)],
+  ["getAzureRevenue", "api/v1/azure-revenue", "GET", getAzureRevenueHandler(getPorts)],
+  ["putAzureRevenue", "api/v1/azure-revenue", "PUT", putAzureRevenueHandler(getPorts)],
 ];
 
 for (const [name, route, method, handler] of routes)

@@ -29,7 +29,7 @@ export function poeTemplateHandler(ports: () => Ports) {
 }
 
 app.http("getPoeTemplate", {
-  route: "v1/associations/{id}/poe-template",
+  route: "api/v1/associations/{id}/poe-template",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: poeTemplateHandler(getPorts),

@@ -261,14 +261,14 @@ function totals(entries: readonly IncentiveLedgerEntry[], keyOf: (e: IncentiveLe
 }
 
 app.http("getAssociationUsage", {
-  route: "v1/associations/{id}/usage",
+  route: "api/v1/associations/{id}/usage",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: getUsageHandler(getPorts),
 });
 
 app.http("listIncentives", {
-  route: "v1/incentives",
+  route: "api/v1/incentives",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: listIncentivesHandler(getPorts),

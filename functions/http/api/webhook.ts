@@ -52,21 +52,21 @@ export function deleteWebhookHandler(ports: () => Ports) {
 }
 
 app.http("putWebhook", {
-  route: "v1/webhook",
+  route: "api/v1/webhook",
   methods: ["PUT"],
   authLevel: "anonymous",
   handler: putWebhookHandler(getPorts),
 });
 
 app.http("getWebhook", {
-  route: "v1/webhook",
+  route: "api/v1/webhook",
   methods: ["GET"],
   authLevel: "anonymous",
   handler: getWebhookHandler(getPorts),
 });
 
 app.http("deleteWebhook", {
-  route: "v1/webhook",
+  route: "api/v1/webhook",
   methods: ["DELETE"],
   authLevel: "anonymous",
   handler: deleteWebhookHandler(getPorts),

@@ -1,0 +1,10 @@
+import type { z } from "zod";
+import type { associationPage, opportunitiesResponse } from "../../src/http/responseSchemas";
+
+/**
+ * The API's answers as the dashboard reads them: the very zod schemas the OpenAPI document is
+ * generated from, as types only (nothing of them is bundled), so a change to the API's shape fails
+ * the dashboard's type check.
+ */
+export type AssociationView = z.infer<typeof associationPage>["items"][number];
+export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number];
