@@ -1,20 +1,33 @@
 import { useState } from "preact/hooks";
+import { Associations } from "./Associations";
 import { credential } from "./api";
+import { usePath } from "./router";
+import { Score } from "./Score";
 import { SignIn } from "./SignIn";
 import { Today } from "./Today";
 
-/** Signed out: the sign-in form. Signed in: the pages, starting with Today. */
+const pages = [
+  { path: "/", name: "Today", render: () => <Today /> },
+  { path: "/associations", name: "Associations", render: () => <Associations /> },
+  { path: "/score", name: "Score", render: () => <Score /> },
+] as const;
+
+/** Signed out: the sign-in form. Signed in: the pages, by path (`/` is Today). */
 export function App() {
   const [signedIn, setSignedIn] = useState(credential.get() !== null);
+  const path = usePath();
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const page = pages.find((p) => p.path === (path === "/dashboard" ? "/" : path));
   return (
     <>
       <header class="bar">
         <span class="brand">partner-of-record</span>
         <nav aria-label="Pages">
-          <a href="/" aria-current="page">
-            Today
-          </a>
+          {pages.map((p) => (
+            <a key={p.path} href={p.path} aria-current={p === page ? "page" : undefined}>
+              {p.name}
+            </a>
+          ))}
         </nav>
         <button
           type="button"
@@ -27,7 +40,16 @@ export function App() {
         </button>
       </header>
       <main>
-        <Today />
+        {page ? (
+          page.render()
+        ) : (
+          <>
+            <h1>Page not found</h1>
+            <p>
+              There is no page at {path}. Go to <a href="/">Today</a>.
+            </p>
+          </>
+        )}
       </main>
     </>
   );

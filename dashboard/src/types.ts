@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { associationPage, opportunitiesResponse } from "../../src/http/responseSchemas";
+import type { associationPage, opportunitiesResponse, pcsResponse } from "../../src/http/responseSchemas";
 
 /**
  * The API's answers as the dashboard reads them: the very zod schemas the OpenAPI document is
@@ -8,3 +8,4 @@ import type { associationPage, opportunitiesResponse } from "../../src/http/resp
  */
 export type AssociationView = z.infer<typeof associationPage>["items"][number];
 export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number];
+export type PcsScore = z.infer<typeof pcsResponse>;
