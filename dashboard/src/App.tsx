@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
+import { Detail } from "./Detail";
 import { credential } from "./api";
 import { usePath } from "./router";
 import { Score } from "./Score";
@@ -18,13 +19,18 @@ export function App() {
   const path = usePath();
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
   const page = pages.find((p) => p.path === (path === "/dashboard" ? "/" : path));
+  const detail = /^\/associations\/([^/]+)$/.exec(path)?.[1];
   return (
     <>
       <header class="bar">
         <span class="brand">partner-of-record</span>
         <nav aria-label="Pages">
           {pages.map((p) => (
-            <a key={p.path} href={p.path} aria-current={p === page ? "page" : undefined}>
+            <a
+              key={p.path}
+              href={p.path}
+              aria-current={p === page || (detail && p.path === "/associations") ? "page" : undefined}
+            >
               {p.name}
             </a>
           ))}
@@ -42,6 +48,8 @@ export function App() {
       <main>
         {page ? (
           page.render()
+        ) : detail ? (
+          <Detail id={decodeURIComponent(detail)} />
         ) : (
           <>
             <h1>Page not found</h1>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "./api";
+import { save } from "./save";
 import type { AssociationView } from "./types";
 import { associationKinds } from "../../src/domain/associationTypes";
 import { associationStatuses } from "../../src/domain/status";
@@ -70,12 +71,7 @@ export function Associations() {
   useEffect(() => void load(empty), []);
 
   function exportCsv() {
-    const csv = toCsv(csvColumns, rows);
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-    link.download = "associations.csv";
-    link.click();
-    URL.revokeObjectURL(link.href);
+    save(new Blob([toCsv(csvColumns, rows)], { type: "text/csv" }), "associations.csv");
   }
 
   const field = (name: keyof Filters) => ({
@@ -171,7 +167,11 @@ export function Associations() {
               <tbody>
                 {rows.map((a) => (
                   <tr key={a.id}>
-                    <th scope="row">{a.claimName ?? a.customerDomain ?? a.customerTenantId}</th>
+                    <th scope="row">
+                      <a href={`/associations/${encodeURIComponent(a.id)}`}>
+                        {a.claimName ?? a.customerDomain ?? a.customerTenantId}
+                      </a>
+                    </th>
                     <td>{a.type}</td>
                     <td>{a.partnerCenterStatus ? `${a.partnerCenterStatus} (${a.status})` : a.status}</td>
                     <td>{a.deadline ? a.deadline.at.slice(0, 10) : ""}</td>

@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import type { associationPage, opportunitiesResponse, pcsResponse } from "../../src/http/responseSchemas";
+import type {
+  associationPage,
+  associationUsageResponse,
+  associationViewResponse,
+  opportunitiesResponse,
+  pcsResponse,
+} from "../../src/http/responseSchemas";
 
 /**
  * The API's answers as the dashboard reads them: the very zod schemas the OpenAPI document is
@@ -9,3 +15,5 @@ import type { associationPage, opportunitiesResponse, pcsResponse } from "../../
 export type AssociationView = z.infer<typeof associationPage>["items"][number];
 export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number];
 export type PcsScore = z.infer<typeof pcsResponse>;
+export type AssociationDetail = z.infer<typeof associationViewResponse>;
+export type AssociationUsage = z.infer<typeof associationUsageResponse>;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { source as axeSource } from "axe-core";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 /**
  * Debian's Chromium, headless, driven by playwright-core (no browser download: `.ci/run` installs
@@ -57,4 +58,31 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync("test-results", { recursive: true });
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
+}
+
+export type Width = (typeof widths)[number];
+
+/** A new page at `width`, opened at `url` and signed in there with the partner's API key. */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  apiKey: string,
+  width: Width,
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: width.width, height: width.height } });
+  await page.goto(url);
+  await page.getByLabel("Partner API key").fill(apiKey);
+  await page.keyboard.press("Enter");
+  return page;
+}
+
+/**
+ * What every page must pass at every width: no serious or critical axe violation and no sideways
+ * scrolling of the whole page; then its screenshot, `<name>-<width name>.png`.
+ */
+export async function checkPage(page: Page, name: string, width: Width): Promise<void> {
+  expect(await seriousViolations(page), `${name} at ${width.width}px`).toEqual([]);
+  const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+  expect(overflow, `horizontal overflow of ${name} at ${width.width}px`).toBeLessThanOrEqual(0);
+  await screenshot(page, `${name}-${width.name}`);
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { cporRequest } from "../support/builders";
 import { startApp, type AppUnderTest } from "../support/app";
-import { launchChromium, screenshot, seriousViolations, widths } from "./browser";
+import { checkPage, launchChromium, signedInPage, widths, type Width } from "./browser";
 
 /** Associations and Score in a real browser: filters, paging by the API's tokens, the score areas. */
 describe("dashboard: Associations and Score", () => {
@@ -32,13 +32,8 @@ describe("dashboard: Associations and Score", () => {
     await app?.host.stop();
   });
 
-  async function signedIn(width: (typeof widths)[number], path: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: width.width, height: width.height } });
-    await page.goto(`${app.url}${path}`);
-    await page.getByLabel("Partner API key").fill(partner.apiKey);
-    await page.keyboard.press("Enter");
-    return page;
-  }
+  const signedIn = (width: Width, path: string) =>
+    signedInPage(browser, `${app.url}${path}`, partner.apiKey, width);
 
   it("lists every association with its Partner Center status, filters by status, and navigates by link", async () => {
     const page = await signedIn(widths[0], "/");
@@ -86,12 +81,7 @@ describe("dashboard: Associations and Score", () => {
         const page = await signedIn(width, path);
         await page.getByRole("heading", { name: heading }).waitFor();
         await page.getByRole("status").waitFor({ state: "detached" });
-        expect(await seriousViolations(page), `${path} at ${width.width}px`).toEqual([]);
-        const overflow = await page.evaluate<number>(
-          "document.documentElement.scrollWidth - window.innerWidth",
-        );
-        expect(overflow, `horizontal overflow of ${path} at ${width.width}px`).toBeLessThanOrEqual(0);
-        await screenshot(page, `${path.slice(1)}-${width.name}`);
+        await checkPage(page, path.slice(1), width);
         await page.close();
       }
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { cporRequest } from "../support/builders";
 import { startApp, type AppUnderTest } from "../support/app";
-import { launchChromium, screenshot, seriousViolations, widths } from "./browser";
+import { checkPage, launchChromium, widths } from "./browser";
 
 /**
  * The dashboard in a real browser against the app on the local host: signing in with the partner's
@@ -63,18 +63,12 @@ describe("dashboard: sign in and Today", () => {
   it("has no serious or critical accessibility violation and works at 1280 and 390 px, with no CSP error", async () => {
     for (const width of widths) {
       const page = await open(width);
-      expect(await seriousViolations(page), `sign-in at ${width.width}px`).toEqual([]);
-      await screenshot(page, `sign-in-${width.name}`);
+      await checkPage(page, "sign-in", width);
       await page.getByLabel("Partner API key").fill(partner.apiKey);
       await page.keyboard.press("Enter");
       await page.getByRole("heading", { name: "Today" }).waitFor();
       await page.getByText("Contoso Teams rollout").waitFor();
-      expect(await seriousViolations(page), `Today at ${width.width}px`).toEqual([]);
-      const overflow = await page.evaluate<number>(
-        "document.documentElement.scrollWidth - window.innerWidth",
-      );
-      expect(overflow, `horizontal overflow at ${width.width}px`).toBeLessThanOrEqual(0);
-      await screenshot(page, `today-${width.name}`);
+      await checkPage(page, "today", width);
       await page.close();
     }
     expect(cspErrors).toEqual([]);
