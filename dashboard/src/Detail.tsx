@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { allowedNext, machineOf, withdrawTarget } from "../../src/domain/statusMachine";
-import { api, ApiError, credential } from "./api";
-import { save } from "./save";
+import { api, ApiError, download, post } from "./api";
+import { ActionDialog } from "./ui/ActionDialog";
+import { Field } from "./ui/Field";
 import type { AssociationDetail, AssociationUsage } from "./types";
 
 type Loaded = { association: AssociationDetail; usage: AssociationUsage | null };
@@ -112,83 +113,49 @@ export function Detail({ id }: { id: string }) {
 /** The claim's proof-of-execution template, fetched with the partner's key and saved as a PDF. */
 function PoeTemplate({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
-  async function download() {
+  function fetchTemplate() {
     setError(null);
-    const response = await fetch(`/api/v1/associations/${encodeURIComponent(id)}/poe-template`, {
-      headers: { authorization: `ApiKey ${credential.get() ?? ""}` },
-    });
-    if (!response.ok) {
-      setError(`The template could not be made (HTTP ${response.status}).`);
-      return;
-    }
-    save(await response.blob(), "proof-of-execution.pdf");
+    download(
+      `/associations/${encodeURIComponent(id)}/poe-template`,
+      "application/pdf",
+      "proof-of-execution.pdf",
+    ).catch((err: unknown) =>
+      setError(`The template could not be made: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
   return (
     <>
-      <button type="button" onClick={() => void download()}>
+      <button type="button" onClick={fetchTemplate}>
         Download the PoE template
       </button>
-      {error && <span class="field-error">{error}</span>}
+      {error && (
+        <span class="field-error" role="alert">
+          {error}
+        </span>
+      )}
     </>
   );
 }
 
 /** Withdraw, after a dialog that asks why (the reason goes on the timeline). */
 function Withdraw({ id, onDone }: { id: string; onDone: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  async function confirm(event: Event) {
-    event.preventDefault();
-    setError(null);
-    try {
-      await api(`/associations/${encodeURIComponent(id)}/withdraw`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-        body: JSON.stringify({ reason }),
-      });
-      dialog.current?.close();
-      onDone();
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.problem.errors
-          ? err.problem.errors.map((e) => e.message).join("; ")
-          : err instanceof Error
-            ? err.message
-            : String(err),
-      );
-    }
-  }
   return (
-    <>
-      <button type="button" onClick={() => dialog.current?.showModal()}>
-        Withdraw…
-      </button>
-      <dialog ref={dialog} aria-labelledby="withdraw-title">
-        <form onSubmit={(e) => void confirm(e)}>
-          <h2 id="withdraw-title">Withdraw this association?</h2>
-          <label for="withdraw-reason">Why (kept on the timeline)</label>
-          <textarea
-            id="withdraw-reason"
-            required
-            value={reason}
-            aria-invalid={error !== null}
-            aria-describedby={error ? "withdraw-error" : undefined}
-            onInput={(e) => setReason(e.currentTarget.value)}
-          />
-          {error && (
-            <p id="withdraw-error" class="field-error" role="alert">
-              {error}
-            </p>
+    <ActionDialog
+      opener="Withdraw…"
+      title="Withdraw this association?"
+      submitLabel="Withdraw"
+      fieldNames={["reason"]}
+      onSubmit={() => post(`/associations/${encodeURIComponent(id)}/withdraw`, { reason })}
+      onDone={onDone}
+    >
+      {(problem) => (
+        <Field id="withdraw-reason" name="reason" label="Why (kept on the timeline)" problem={problem}>
+          {(props) => (
+            <textarea {...props} required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
           )}
-          <div class="actions">
-            <button type="submit">Withdraw</button>
-            <button type="button" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </>
+        </Field>
+      )}
+    </ActionDialog>
   );
 }

@@ -1,3 +1,5 @@
+import { save } from "./save";
+
 /**
  * The dashboard's only way to the service: the public `/api/v1` API with the partner's credential.
  * The API key lives in sessionStorage (gone with the tab, never in a URL). Errors are the API's
@@ -53,4 +55,25 @@ export async function all<T>(path: string): Promise<T[]> {
     token = page.continuationToken;
   } while (token);
   return items;
+}
+
+/** `POST` a JSON body, with a fresh Idempotency-Key (a retry of the same click is the caller's). */
+export function post<T>(path: string, body: unknown): Promise<T> {
+  return api<T>(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify(body),
+  });
+}
+
+/**
+ * A file the API makes (a CSV export, the PoE template), fetched with the partner's credential
+ * (a plain link could not carry it) and offered as a download named `name`.
+ */
+export async function download(path: string, accept: string, name: string): Promise<void> {
+  const response = await fetch(`/api/v1${path}`, {
+    headers: { authorization: `ApiKey ${credential.get() ?? ""}`, accept },
+  });
+  if (!response.ok) throw new ApiError({ status: response.status, title: `HTTP ${response.status}` });
+  save(await response.blob(), name);
 }

@@ -34,7 +34,7 @@ export function createPalLinkHandler(ports: () => Ports) {
     });
     return {
       status: 201,
-      headers: { location: `${ports().settings.publicBaseUrl}/api/${base}/${link.id}` },
+      headers: { location: `${ports().settings.publicBaseUrl}/${base}/${link.id}` },
       jsonBody: associationView(link, ports().settings),
     };
   });

@@ -89,7 +89,11 @@ describe("PAL links through Azure Resource Manager", () => {
       identity: credentials(i),
     });
     expect(response.status, await response.clone().text()).toBe(201);
-    return (await response.json()) as Link;
+    const made = (await response.json()) as Link;
+    // The Location header names the link itself: following it answers the same link.
+    const location = response.headers.get("location") ?? "";
+    expect(location).toBe(`${app.url}/api/v1/pal-links/${made.id}`);
+    return made;
   }
 
   const read = async (partner: Partner, id: string) =>
