@@ -3,6 +3,7 @@
  * Functions host.
  */
 import "./http/health";
+import "./http/signIn";
 import "./http/api/admin";
 import "./http/api/associations";
 import "./http/api/associationActions";

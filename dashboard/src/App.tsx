@@ -1,7 +1,11 @@
 import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
 import { Detail } from "./Detail";
-import { credential } from "./api";
+import { NewAssociation } from "./NewAssociation";
+import { api, credential, useBearer } from "./api";
+import type { EntraSession } from "./entra";
+import type { SignInOptions } from "./types";
+import { Loaded, useLoad } from "./ui/useLoad";
 import { usePath } from "./router";
 import { Score } from "./Score";
 import { SignIn } from "./SignIn";
@@ -13,11 +17,39 @@ const pages = [
   { path: "/score", name: "Score", render: () => <Score /> },
 ] as const;
 
+/**
+ * Entra ID sign-in when the service offers it: MSAL is loaded then only, and handles the redirect
+ * back from Entra ID before the first page shows.
+ */
+async function startSignIn(): Promise<EntraSession | null> {
+  const options = await api<SignInOptions>("/sign-in", {}, null);
+  if (!options.entra) return null;
+  const { startEntra } = await import("./entra");
+  const session = await startEntra(options.entra);
+  useBearer(session.account ? session : null);
+  return session;
+}
+
 /** Signed out: the sign-in form. Signed in: the pages, by path (`/` is Today). */
 export function App() {
-  const [signedIn, setSignedIn] = useState(credential.get() !== null);
+  const { state } = useLoad(startSignIn, []);
+  return (
+    <Loaded state={state} what="sign-in">
+      {(entra) => <SignedIn entra={entra} />}
+    </Loaded>
+  );
+}
+
+function SignedIn({ entra }: { entra: EntraSession | null }) {
+  const [signedIn, setSignedIn] = useState(credential.get() !== null || entra?.account != null);
   const path = usePath();
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  if (!signedIn)
+    return (
+      <SignIn
+        onSignedIn={() => setSignedIn(true)}
+        {...(entra ? { onMicrosoft: () => void entra.signIn() } : {})}
+      />
+    );
   const page = pages.find((p) => p.path === (path === "/dashboard" ? "/" : path));
   const detail = /^\/associations\/([^/]+)$/.exec(path)?.[1];
   return (
@@ -39,6 +71,8 @@ export function App() {
           type="button"
           onClick={() => {
             credential.clear();
+            useBearer(null);
+            void entra?.signOut();
             setSignedIn(false);
           }}
         >
@@ -48,6 +82,8 @@ export function App() {
       <main>
         {page ? (
           page.render()
+        ) : detail === "new" ? (
+          <NewAssociation />
         ) : detail ? (
           <Detail id={decodeURIComponent(detail)} />
         ) : (

@@ -4,25 +4,30 @@ import { save } from "./save";
 import type { AssociationView } from "./types";
 import { associationKinds } from "../../src/domain/associationTypes";
 import { associationStatuses } from "../../src/domain/status";
+import { workloadIds } from "../../src/domain/workloads";
 import { toCsv, type CsvColumn } from "../../src/http/csv";
 
 interface Filters {
   type: string;
   status: string;
+  workload: string;
   customerTenantId: string;
 }
 
-const empty: Filters = { type: "", status: "", customerTenantId: "" };
+const empty: Filters = { type: "", status: "", workload: "", customerTenantId: "" };
 
 function query(filters: Filters, token?: string): string {
   const params = new URLSearchParams({ pageSize: "50" });
-  for (const name of ["type", "status", "customerTenantId"] as const) {
+  for (const name of ["type", "status", "workload", "customerTenantId"] as const) {
     const value = filters[name].trim();
     if (value) params.set(name, value);
   }
   if (token) params.set("continuationToken", token);
   return `/associations?${params.toString()}`;
 }
+
+const readPage = (filters: Filters, token?: string) =>
+  api<{ items: AssociationView[]; continuationToken?: string }>(query(filters, token));
 
 const csvColumns: readonly CsvColumn<AssociationView>[] = [
   { header: "id", value: (a) => a.id },
@@ -37,7 +42,7 @@ const csvColumns: readonly CsvColumn<AssociationView>[] = [
 ];
 
 /**
- * Associations: every type in one table, filtered by type, status and customer, fifty at a time
+ * Associations: every type in one table, filtered by type, status, workload and customer, fifty at a time
  * (the API's continuation tokens), with Partner Center's status label and what to do next; the rows
  * loaded so far export as CSV.
  */
@@ -55,7 +60,11 @@ export function Associations() {
     setErrors({});
     setFailure(null);
     try {
-      const page = await api<{ items: AssociationView[]; continuationToken?: string }>(query(next, after));
+      // A workload filter is applied after the storage query: a page may come back empty with a
+      // token, so read on (a bounded number of pages) until there is something to show.
+      let page = await readPage(next, after);
+      for (let reads = 1; page.items.length === 0 && page.continuationToken && reads < 20; reads++)
+        page = await readPage(next, page.continuationToken);
       setRows((before) => (after ? [...before, ...page.items] : page.items));
       setToken(page.continuationToken);
       setApplied(next);
@@ -91,6 +100,9 @@ export function Associations() {
   return (
     <>
       <h1>Associations</h1>
+      <p>
+        <a href="/associations/new">New association…</a>
+      </p>
       <form
         class="filters"
         onSubmit={(e) => {
@@ -129,6 +141,21 @@ export function Associations() {
           {fieldError("status")}
         </div>
         <div>
+          <label for="filter-workload">Workload</label>
+          <select
+            {...field("workload")}
+            onChange={(e) => setFilters({ ...filters, workload: e.currentTarget.value })}
+          >
+            <option value="">any</option>
+            {workloadIds.map((w) => (
+              <option key={w} value={w}>
+                {w}
+              </option>
+            ))}
+          </select>
+          {fieldError("workload")}
+        </div>
+        <div>
           <label for="filter-customerTenantId">Customer tenant ID</label>
           <input
             {...field("customerTenantId")}
@@ -146,7 +173,7 @@ export function Associations() {
         <p class="empty">
           {Object.values(applied).some(Boolean)
             ? "No association matches these filters."
-            : "No associations yet. Create a claim with POST /api/v1/associations, or import a CSV."}
+            : "No associations yet. Create one with “New association…” above, or import a CSV."}
         </p>
       )}
       {rows.length > 0 && (

@@ -5,7 +5,7 @@ import { api, ApiError, credential } from "./api";
  * Sign in with the partner's API key: checked against the API before it is kept (a wrong key is
  * refused here, beside the field, not later on every page).
  */
-export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+export function SignIn({ onSignedIn, onMicrosoft }: { onSignedIn: () => void; onMicrosoft?: () => void }) {
   const [key, setKey] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -30,6 +30,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <main class="sign-in">
       <h1>partner-of-record</h1>
+      {onMicrosoft && (
+        <p>
+          <button type="button" onClick={onMicrosoft}>
+            Sign in with Microsoft
+          </button>
+        </p>
+      )}
       <form onSubmit={(e) => void submit(e)}>
         <label for="api-key">Partner API key</label>
         <input

@@ -26,11 +26,25 @@ export class ApiError extends Error {
   }
 }
 
+/** The Entra ID session (entra.ts), when the partner signed in that way instead of with a key. */
+let bearer: { token(): Promise<string> } | null = null;
+
+export function useBearer(session: { token(): Promise<string> } | null): void {
+  bearer = session;
+}
+
+/** The Authorization header: the API key when there is one, else an Entra ID access token. */
+async function authorization(key: string | null): Promise<Record<string, string>> {
+  if (key) return { authorization: `ApiKey ${key}` };
+  if (bearer) return { authorization: `Bearer ${await bearer.token()}` };
+  return {};
+}
+
 export async function api<T>(path: string, init: RequestInit = {}, key = credential.get()): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     ...init,
     headers: {
-      ...(key ? { authorization: `ApiKey ${key}` } : {}),
+      ...(await authorization(key)),
       accept: "application/json",
       ...init.headers,
     },
@@ -72,7 +86,7 @@ export function post<T>(path: string, body: unknown): Promise<T> {
  */
 export async function download(path: string, accept: string, name: string): Promise<void> {
   const response = await fetch(`/api/v1${path}`, {
-    headers: { authorization: `ApiKey ${credential.get() ?? ""}`, accept },
+    headers: { ...(await authorization(credential.get())), accept },
   });
   if (!response.ok) throw new ApiError({ status: response.status, title: `HTTP ${response.status}` });
   save(await response.blob(), name);

@@ -3,8 +3,10 @@ import type {
   associationPage,
   associationUsageResponse,
   associationViewResponse,
+  incentivesResponse,
   opportunitiesResponse,
   pcsResponse,
+  signInOptionsResponse,
 } from "../../src/http/responseSchemas";
 
 /**
@@ -17,3 +19,5 @@ export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number]
 export type PcsScore = z.infer<typeof pcsResponse>;
 export type AssociationDetail = z.infer<typeof associationViewResponse>;
 export type AssociationUsage = z.infer<typeof associationUsageResponse>;
+export type LedgerEntry = z.infer<typeof incentivesResponse>["items"][number];
+export type SignInOptions = z.infer<typeof signInOptionsResponse>;

@@ -21,16 +21,19 @@ const contentTypes: Readonly<Record<string, string>> = {
 
 /**
  * The dashboard's Content-Security-Policy: only its own files run and style it; it talks to its own
- * origin (the API) and, when Entra ID sign-in is configured, to the Entra ID authority; it cannot
+ * origin (the API) and, when Entra ID sign-in is configured (ENTRA_DASHBOARD_CLIENT_ID), to the
+ * authority's origin; it cannot
  * be framed, post forms elsewhere or load plugins.
  */
-export function contentSecurityPolicy(authorityHost: string | undefined): string {
+export function contentSecurityPolicy(authorityOrigin: string | undefined): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self'${authorityHost ? ` ${authorityHost}` : ""}`,
+    `connect-src 'self'${authorityOrigin ? ` ${authorityOrigin}` : ""}`,
+    // MSAL renews a token in a hidden frame when its refresh token cannot.
+    ...(authorityOrigin ? [`frame-src ${authorityOrigin}`] : []),
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -45,9 +48,9 @@ export function contentSecurityPolicy(authorityHost: string | undefined): string
  */
 export async function dashboardHandler(request: HttpRequest): Promise<HttpResponseInit> {
   const path = request.params["path"] ?? "";
-  const { entraId, authorityHost } = getPorts().settings;
+  const signIn = getPorts().settings.entraId?.dashboard;
   const headers = {
-    "content-security-policy": contentSecurityPolicy(entraId ? authorityHost : undefined),
+    "content-security-policy": contentSecurityPolicy(signIn ? new URL(signIn.authority).origin : undefined),
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
   };

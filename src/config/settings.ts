@@ -233,10 +233,26 @@ const environment = z.object({
     .string()
     .regex(/^\S+$/, "must be one scope or app role name, without spaces")
     .optional(),
+  /** The dashboard's own app registration (a single-page app): with it the dashboard signs in with Entra ID. */
+  ENTRA_DASHBOARD_CLIENT_ID: z.guid().optional(),
+  /** Where the dashboard signs in: the authority host and a tenant ID, or `organizations` for any work account. */
+  ENTRA_DASHBOARD_AUTHORITY: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  /** The scopes the dashboard asks for, space-separated; default `<ENTRA_AUDIENCE>/.default`. */
+  ENTRA_DASHBOARD_SCOPES: z
+    .string()
+    .regex(/^\S+( \S+)*$/, "must be scopes separated by single spaces")
+    .optional(),
 });
 
 /** Set together with ENTRA_ISSUER, never without it. */
 const entraIdCompanions = ["ENTRA_AUDIENCE", "ENTRA_JWKS_URI", "ENTRA_TENANT_PARTNERS"] as const;
+/** Meaningful only with ENTRA_ISSUER. */
+const entraIdOptions = [
+  "ENTRA_REQUIRED_SCOPE",
+  "ENTRA_DASHBOARD_CLIENT_ID",
+  "ENTRA_DASHBOARD_AUTHORITY",
+  "ENTRA_DASHBOARD_SCOPES",
+] as const;
 
 /** Where state lives: a connection string, or an endpoint reached with the app's Entra ID identity. */
 export type StorageSettings =
@@ -295,6 +311,14 @@ export interface EntraIdSettings {
   /** Tenant ID (lower-case GUID) → partner ID. */
   tenantPartners: Record<string, string>;
   requiredScope: string | undefined;
+  /** The dashboard's Entra ID sign-in (MSAL), when ENTRA_DASHBOARD_CLIENT_ID is set. */
+  dashboard: DashboardSignIn | undefined;
+}
+
+export interface DashboardSignIn {
+  clientId: string;
+  authority: string;
+  scopes: string[];
 }
 
 export interface UsageSettings {
@@ -351,7 +375,7 @@ export function loadSettings(given: Record<string, string | undefined> = process
       if (env[name] === undefined)
         issues.push({ path: name, message: "is required when ENTRA_ISSUER is set" });
   } else {
-    const stray = [...entraIdCompanions, "ENTRA_REQUIRED_SCOPE"].filter((name) => env[name] !== undefined);
+    const stray = [...entraIdCompanions, ...entraIdOptions].filter((name) => env[name] !== undefined);
     if (stray.length > 0)
       issues.push({ path: "ENTRA_ISSUER", message: `is required when ${stray.join(", ")} is set` });
   }
@@ -431,6 +455,16 @@ function entraIdSettings(values: z.infer<typeof environment>): EntraIdSettings |
     jwksUri: ENTRA_JWKS_URI,
     tenantPartners: ENTRA_TENANT_PARTNERS,
     requiredScope: values.ENTRA_REQUIRED_SCOPE,
+    dashboard: values.ENTRA_DASHBOARD_CLIENT_ID
+      ? {
+          clientId: values.ENTRA_DASHBOARD_CLIENT_ID,
+          authority: (
+            values.ENTRA_DASHBOARD_AUTHORITY ??
+            `${values.AZURE_AUTHORITY_HOST.replace(/\/+$/, "")}/organizations`
+          ).replace(/\/+$/, ""),
+          scopes: (values.ENTRA_DASHBOARD_SCOPES ?? `${ENTRA_AUDIENCE}/.default`).split(" "),
+        }
+      : undefined,
   };
 }
 

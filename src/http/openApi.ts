@@ -34,6 +34,7 @@ import {
   pcsResponse,
   opportunitiesResponse,
   healthResponse,
+  signInOptionsResponse,
   incentivesResponse,
   jobResponse,
   outboxPage,
@@ -100,6 +101,11 @@ const listAssociationsQuery = z
         description: "Only this customer tenant.",
         examples: ["0b6f1d2e-3c4a-4b5c-9d8e-7f6a5b4c3d2e"],
       }),
+    workload: workloadId.optional().meta({
+      description:
+        "Only claims naming this workload. Filtered after the storage query: a page may hold fewer than pageSize items, even none, and still carry a continuationToken.",
+      examples: ["teams"],
+    }),
     continuationToken,
     pageSize,
   })
@@ -225,6 +231,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     Webhook: webhookResponse,
     PartnerCreated: partnerCreatedResponse,
     Health: healthResponse,
+    SignInOptions: signInOptionsResponse,
     StatusChangedEvent: webhookEvent,
     MilestoneReachedEvent: milestoneReachedEvent,
   };
@@ -1046,6 +1053,17 @@ function operations(): OperationSpec[] {
           content: { "application/json": { schema: { type: "object" } } },
         },
       },
+    },
+    {
+      path: "/sign-in",
+      method: "get",
+      operationId: "signInOptions",
+      summary: "How the dashboard may sign a partner in",
+      description:
+        "Anonymous: an API key always; Entra ID (MSAL, authorization code with PKCE) with the client ID, authority and scopes when configured. Nothing here is secret.",
+      tags: ["service"],
+      access: "anonymous",
+      responses: { "200": answer("OK: the sign-in options.", "SignInOptions") },
     },
     {
       path: "/health",

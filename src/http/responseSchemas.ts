@@ -415,6 +415,22 @@ export const partnerCreatedResponse = z
   })
   .strict();
 
+/** `GET /api/v1/sign-in`: how the dashboard may sign a partner in. */
+export const signInOptionsResponse = z
+  .object({
+    apiKey: z.literal(true).meta({ description: "A partner API key always opens the API." }),
+    entra: z
+      .object({
+        clientId: z.guid().meta({ description: "The dashboard's app registration (a single-page app)." }),
+        authority: z.url().meta({ description: "Where to sign in (MSAL's `authority`)." }),
+        scopes: z.array(z.string()).min(1).meta({ description: "The scopes to ask the API's token for." }),
+      })
+      .strict()
+      .nullable()
+      .meta({ description: "Entra ID sign-in, when configured (ENTRA_DASHBOARD_CLIENT_ID); else null." }),
+  })
+  .strict();
+
 /** `GET /api/health` (200 and 503 alike). */
 export const healthResponse = z
   .object({

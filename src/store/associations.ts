@@ -13,9 +13,11 @@ import {
 import { reviewRecord } from "../domain/review";
 import { associationKind, type AssociationKind } from "../domain/associationTypes";
 import { NotFoundError } from "../domain/errors";
+import { claimedWorkloadsOf } from "../domain/milestoneRules";
 import type { AssociationStatus } from "../domain/status";
+import type { WorkloadId } from "../domain/workloads";
 import { entityCodec, etagOf, jsonColumn, type Versioned } from "./entityCodec";
-import { readAll, readPage, type Page, type PageRequest } from "./paging";
+import { readAll, readKeptPage, readPage, type Page, type PageRequest } from "./paging";
 import { retryOnConcurrency, type RetryOptions } from "./retry";
 import { insertNew, readOptional, replaceIfMatch } from "./tableOps";
 import type { TableStore } from "./tableStore";
@@ -123,6 +125,8 @@ export interface AssociationFilter {
   status?: AssociationStatus;
   kind?: AssociationKind;
   customerTenantId?: string;
+  /** Claims naming this workload (read from the request, so filtered after the query). */
+  workload?: WorkloadId;
 }
 
 /** One partner's partition, narrowed by the filter. */
@@ -188,7 +192,11 @@ export class AssociationRepository {
     page: PageRequest = {},
   ): Promise<Page<Association>> {
     const table = await this.store.table("associations");
-    return readPage(table, partnerFilter(partnerId, filter), page, codec.fromRaw);
+    const { workload } = filter;
+    if (!workload) return readPage(table, partnerFilter(partnerId, filter), page, codec.fromRaw);
+    return readKeptPage(table, partnerFilter(partnerId, filter), page, codec.fromRaw, (a) =>
+      claimedWorkloadsOf(a).includes(workload),
+    );
   }
 
   /**

@@ -37,6 +37,38 @@ export async function readPage<T>(
     : { items };
 }
 
+/**
+ * One page of a query narrowed further by `keep`, a condition Table storage cannot express (a value
+ * inside a JSON column). Reads on until `pageSize` rows are kept or the query ends, at most
+ * `maxReads` storage pages, each asking only for the room left: the page never exceeds pageSize,
+ * and its token resumes right after the last row read. So a page may hold fewer items than asked,
+ * even none, and still carry a token.
+ */
+export async function readKeptPage<T>(
+  table: TableClient,
+  filter: string | undefined,
+  request: PageRequest,
+  parse: (raw: TableEntityResult<Record<string, unknown>>) => T,
+  keep: (item: T) => boolean,
+  maxReads = 10,
+): Promise<Page<T>> {
+  const pageSize = Math.min(Math.max(request.pageSize ?? 100, 1), maxPageSize);
+  const items: T[] = [];
+  let token = request.continuationToken;
+  for (let reads = 0; reads < maxReads && items.length < pageSize; reads++) {
+    const page = await readPage(
+      table,
+      filter,
+      { pageSize: pageSize - items.length, ...(token ? { continuationToken: token } : {}) },
+      parse,
+    );
+    items.push(...page.items.filter(keep));
+    token = page.continuationToken;
+    if (!token) break;
+  }
+  return token ? { items, continuationToken: token } : { items };
+}
+
 /** Reads every entity a filter matches; for small, bounded sets (one association's timeline). */
 export async function readAll<T>(
   table: TableClient,

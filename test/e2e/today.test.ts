@@ -55,7 +55,9 @@ describe("dashboard: sign in and Today", () => {
     const item = page.getByRole("listitem").filter({ hasText: "Contoso Teams rollout" });
     await item.waitFor();
     expect(await item.textContent()).toMatch(/5 days left/);
-    expect(await page.evaluate("sessionStorage.length")).toBe(1);
+    // The key is kept for this tab only: in sessionStorage, never in localStorage or the URL.
+    expect(await page.evaluate('sessionStorage.getItem("partner-of-record.apiKey")')).toBe(partner.apiKey);
+    expect(await page.evaluate("JSON.stringify(localStorage)")).not.toContain(partner.apiKey);
     expect(page.url()).not.toContain(partner.apiKey);
     await page.close();
   });

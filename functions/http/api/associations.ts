@@ -1,5 +1,6 @@
 import { app } from "@azure/functions";
 import { z } from "zod";
+import { workloadId } from "../../../src/domain/workloads";
 import { createAssociation } from "../../../src/app/createAssociation";
 import { derivedId } from "../../../src/app/operationIds";
 import { associationKind } from "../../../src/domain/associationTypes";
@@ -37,6 +38,7 @@ const listQuery = z
     status: associationStatus.optional(),
     type: associationKind.optional(),
     customerTenantId: z.string().optional(),
+    workload: workloadId.optional(),
     continuationToken: z.string().max(4096).optional(),
     pageSize: z.coerce.number().int().min(1).max(500).optional(),
   })
@@ -53,6 +55,7 @@ export function listAssociationsHandler(ports: () => Ports) {
         ...(query.status ? { status: query.status } : {}),
         ...(query.type ? { kind: query.type } : {}),
         ...(query.customerTenantId ? { customerTenantId: query.customerTenantId } : {}),
+        ...(query.workload ? { workload: query.workload } : {}),
       },
       {
         ...(query.pageSize ? { pageSize: query.pageSize } : {}),

@@ -60,6 +60,47 @@ describe("partner API", () => {
     expect(list.items).toEqual([]);
   });
 
+  it("filters by workload across pages, every claim listed once, with a bad workload a 400", async () => {
+    const partner = await app.partner("Workload Filter Ltd");
+    const workloadsOf = [["teams"], ["exchange"], ["teams", "sharepoint"], ["sharepoint"], ["teams"]];
+    const made: { id: string; workloads: string[] }[] = [];
+    for (const workloads of workloadsOf) {
+      const response = await app.call(
+        partner.apiKey,
+        "POST",
+        "/api/v1/associations",
+        claim(partner, { workloads }),
+      );
+      expect(response.status).toBe(201);
+      made.push({ id: ((await response.json()) as { id: string }).id, workloads });
+    }
+    const listed: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const query = `workload=teams&pageSize=2${token ? `&continuationToken=${token}` : ""}`;
+      const page = (await (
+        await app.call(partner.apiKey, "GET", `/api/v1/associations?${query}`)
+      ).json()) as {
+        items: { id: string; workloads: string[] }[];
+        continuationToken?: string;
+      };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      for (const item of page.items) expect(item.workloads).toContain("teams");
+      listed.push(...page.items.map((i) => i.id));
+      token = page.continuationToken;
+      pages++;
+    } while (token && pages < 10);
+    const expected = made.filter((m) => m.workloads.includes("teams")).map((m) => m.id);
+    expect(listed.sort()).toEqual(expected.sort());
+
+    const bad = await app.call(partner.apiKey, "GET", "/api/v1/associations?workload=skype");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      "workload",
+    ]);
+  });
+
   it("refuses a partner location ID that is not the caller's", async () => {
     const response = await app.call(
       fabrikam.apiKey,

@@ -215,8 +215,43 @@ describe("loadSettings: Entra ID", () => {
       jwksUri: entra.ENTRA_JWKS_URI,
       tenantPartners: { [tid]: "fabrikam-1a2b3c" },
       requiredScope: "Associations.ReadWrite",
+      dashboard: undefined,
     });
     expect(loadSettings(entra).entraId?.requiredScope).toBeUndefined();
+  });
+
+  it("offers the dashboard Entra ID sign-in with its client ID, defaulting the authority and scopes", () => {
+    const clientId = "3c1d9a7e-5b2f-4e8a-9c6d-1f0e2d3c4b5a";
+    expect(loadSettings({ ...entra, ENTRA_DASHBOARD_CLIENT_ID: clientId }).entraId?.dashboard).toEqual({
+      clientId,
+      authority: "https://login.microsoftonline.com/organizations",
+      scopes: ["api://partner-of-record/.default"],
+    });
+    expect(
+      loadSettings({
+        ...entra,
+        ENTRA_DASHBOARD_CLIENT_ID: clientId,
+        ENTRA_DASHBOARD_AUTHORITY: `https://login.microsoftonline.com/${tid}/`,
+        ENTRA_DASHBOARD_SCOPES: "api://partner-of-record/Associations.ReadWrite openid",
+      }).entraId?.dashboard,
+    ).toEqual({
+      clientId,
+      authority: `https://login.microsoftonline.com/${tid}`,
+      scopes: ["api://partner-of-record/Associations.ReadWrite", "openid"],
+    });
+    const { ENTRA_ISSUER: _issuer, ...rest } = entra;
+    expect(issuesOf({ ...rest, ENTRA_DASHBOARD_CLIENT_ID: clientId }).map((i) => i.path)).toEqual([
+      "ENTRA_ISSUER",
+    ]);
+    expect(
+      issuesOf({
+        ...entra,
+        ENTRA_DASHBOARD_CLIENT_ID: "spa",
+        ENTRA_DASHBOARD_AUTHORITY: "http://login.example",
+      })
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(["ENTRA_DASHBOARD_AUTHORITY", "ENTRA_DASHBOARD_CLIENT_ID"]);
   });
 
   it("lower-cases tenant IDs, as Entra writes them in tid", () => {

@@ -50,6 +50,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["delete", "/webhook", "deleteWebhook"],
   ["post", "/admin/partners", "createPartner"],
   ["get", "/openapi.json", "openApi"],
+  ["get", "/sign-in", "signInOptions"],
 ];
 
 const successStatus: Record<string, string> = {
