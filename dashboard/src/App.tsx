@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
 import { Detail } from "./Detail";
+import { Incentives } from "./Incentives";
 import { credential } from "./api";
 import { usePath } from "./router";
 import { Score } from "./Score";
@@ -10,6 +11,7 @@ import { Today } from "./Today";
 const pages = [
   { path: "/", name: "Today", render: () => <Today /> },
   { path: "/associations", name: "Associations", render: () => <Associations /> },
+  { path: "/incentives", name: "Incentives", render: () => <Incentives /> },
   { path: "/score", name: "Score", render: () => <Score /> },
 ] as const;
 
