@@ -53,7 +53,11 @@ export function Incentives() {
       setLedger(await api<Ledger>(`/incentives${queryOf(next)}`));
       setApplied(next);
     } catch (err) {
-      setProblem(problemOf(err));
+      const found = problemOf(err);
+      // A refused filter names its field; anything else is the ledger failing to load.
+      setProblem(
+        found.message ? { ...found, message: `Could not load the incentives: ${found.message}` } : found,
+      );
     } finally {
       setBusy(false);
     }
