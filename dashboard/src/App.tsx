@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
 import { Detail } from "./Detail";
 import { NewAssociation } from "./NewAssociation";
+import { Incentives } from "./Incentives";
 import { api, credential, useBearer } from "./api";
 import type { EntraSession } from "./entra";
 import type { SignInOptions } from "./types";
@@ -14,6 +15,7 @@ import { Today } from "./Today";
 const pages = [
   { path: "/", name: "Today", render: () => <Today /> },
   { path: "/associations", name: "Associations", render: () => <Associations /> },
+  { path: "/incentives", name: "Incentives", render: () => <Incentives /> },
   { path: "/score", name: "Score", render: () => <Score /> },
 ] as const;
 

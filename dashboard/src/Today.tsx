@@ -1,6 +1,6 @@
 import { all, api } from "./api";
 import { actionItems, customerDecision, maybeRefusedSince, milestonesSince, type TodayItem } from "./today";
-import type { AssociationDetail, AssociationView, LedgerEntry, Opportunity } from "./types";
+import type { AssociationDetail, AssociationView, IncentiveEntry, Opportunity } from "./types";
 import { Loaded, useLoad } from "./ui/useLoad";
 import { sinceLastVisit } from "./visits";
 
@@ -16,7 +16,7 @@ async function loadToday(): Promise<TodayData> {
   const since = sinceLastVisit(now);
   const [associations, ledger, opportunities] = await Promise.all([
     all<AssociationView>("/associations"),
-    api<{ items: LedgerEntry[] }>("/incentives"),
+    api<{ items: IncentiveEntry[] }>("/incentives"),
     api<{ items: Opportunity[] }>("/opportunities"),
   ]);
   const details = await Promise.all(

@@ -1,4 +1,4 @@
-import type { AssociationDetail, AssociationView, LedgerEntry } from "./types";
+import type { AssociationDetail, AssociationView, IncentiveEntry } from "./types";
 
 /**
  * Today's items, each linking to the association it is about.
@@ -79,7 +79,7 @@ export function customerDecision(association: AssociationDetail, since: string):
 }
 
 /** Milestones recorded since `since`, newest first. */
-export function milestonesSince(entries: readonly LedgerEntry[], since: string): TodayItem[] {
+export function milestonesSince(entries: readonly IncentiveEntry[], since: string): TodayItem[] {
   return entries
     .filter((e) => e.earnedAt > since)
     .sort((x, y) => y.earnedAt.localeCompare(x.earnedAt))

@@ -3,8 +3,11 @@ import type {
   associationPage,
   associationUsageResponse,
   associationViewResponse,
+  forecastResponse,
   incentivesResponse,
   opportunitiesResponse,
+  pcsCustomersResponse,
+  pcsHistoryResponse,
   pcsResponse,
   signInOptionsResponse,
 } from "../../src/http/responseSchemas";
@@ -19,5 +22,9 @@ export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number]
 export type PcsScore = z.infer<typeof pcsResponse>;
 export type AssociationDetail = z.infer<typeof associationViewResponse>;
 export type AssociationUsage = z.infer<typeof associationUsageResponse>;
-export type LedgerEntry = z.infer<typeof incentivesResponse>["items"][number];
+export type Incentives = z.infer<typeof incentivesResponse>;
+export type IncentiveEntry = Incentives["items"][number];
+export type PaymentForecast = z.infer<typeof forecastResponse>;
+export type PcsHistory = z.infer<typeof pcsHistoryResponse>;
+export type PcsCustomers = z.infer<typeof pcsCustomersResponse>;
 export type SignInOptions = z.infer<typeof signInOptionsResponse>;

@@ -6,7 +6,7 @@ import {
   maybeRefusedSince,
   milestonesSince,
 } from "../../../dashboard/src/today";
-import type { LedgerEntry } from "../../../dashboard/src/types";
+import type { IncentiveEntry } from "../../../dashboard/src/types";
 import type { Association } from "../../../src/domain/association";
 import type { AuditEvent } from "../../../src/domain/auditEvent";
 import { associationView } from "../../../src/http/associationView";
@@ -120,7 +120,7 @@ describe("Today: what needs action", () => {
   });
 
   it("lists milestones earned since the last visit, newest first, with what they are worth", () => {
-    const entry = (earnedAt: string, milestoneKey: string): LedgerEntry => ({
+    const entry = (earnedAt: string, milestoneKey: string): IncentiveEntry => ({
       associationId: "a1",
       claimName: "Contoso Teams",
       customerTenantId: randomUUID(),
