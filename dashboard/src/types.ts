@@ -3,6 +3,7 @@ import type {
   associationPage,
   associationUsageResponse,
   associationViewResponse,
+  incentivesResponse,
   opportunitiesResponse,
   pcsResponse,
 } from "../../src/http/responseSchemas";
@@ -17,3 +18,4 @@ export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number]
 export type PcsScore = z.infer<typeof pcsResponse>;
 export type AssociationDetail = z.infer<typeof associationViewResponse>;
 export type AssociationUsage = z.infer<typeof associationUsageResponse>;
+export type AssociationIncentives = z.infer<typeof incentivesResponse>;
