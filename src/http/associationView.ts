@@ -1,6 +1,8 @@
 import type { Association } from "../domain/association";
 import { statusChangedEvent, type AuditEvent } from "../domain/auditEvent";
 import { claimGuidance, type GuidanceDurations } from "../domain/partnerCenter";
+import { isoDate } from "../domain/schemas/primitives";
+import { machineOf } from "../domain/statusMachine";
 
 /**
  * What the API shows of an association: an allow-list of fields (OWASP API3), never the stored
@@ -40,7 +42,61 @@ export function associationView(
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     statusChangedAt: a.statusChangedAt,
-    ...(timeline ? { timeline: withLastChange(timeline, a).map(timelineEntry) } : {}),
+    ...(timeline ? timelineParts(a, withLastChange(timeline, a)) : {}),
+  };
+}
+
+/**
+ * What `GET /associations/{id}` adds from the timeline: the timeline itself and, for a claim, its
+ * proofs of execution and where the customer's consent stands, summarised so a reader need not
+ * reconstruct them (never the documents, their storage names or the consent link).
+ */
+function timelineParts(a: Association, timeline: readonly AuditEvent[]) {
+  return {
+    timeline: timeline.map(timelineEntry),
+    ...(machineOf(a.kind) === "claim" ? { poeSubmissions: timeline.flatMap(poeSubmissionOf) } : {}),
+    ...(a.request.type === "cpor" ? { consent: consentOf(timeline) } : {}),
+  };
+}
+
+/** The reason `acceptPoe` (src/app/claimActions.ts) writes: `proof of execution "<name>" submitted`. */
+const poeReason = /^proof of execution "(.+)" submitted$/s;
+
+/** One accepted proof of execution: its name, size, signer and signing date, and when it came. */
+function poeSubmissionOf(e: AuditEvent) {
+  if (e.kind !== "poe-submitted") return [];
+  const data = e.data ?? {};
+  const documentName = poeReason.exec(e.reason)?.[1];
+  const { bytes, signer, signedDate } = data;
+  return [
+    {
+      at: e.at,
+      ...(documentName ? { documentName } : {}),
+      ...(typeof bytes === "number" && Number.isInteger(bytes) && bytes >= 0 ? { bytes } : {}),
+      ...(typeof signer === "string" && signer.trim() ? { customerSignerName: signer } : {}),
+      ...(typeof signedDate === "string" && isoDate.safeParse(signedDate).success ? { signedDate } : {}),
+    },
+  ];
+}
+
+/**
+ * The customer's consent as the timeline shows it: the consent email went out when the workflow
+ * moved the submitted claim to UnderReview (it moves only once the email is sent), and the
+ * customer's answer is its last decision: a refusal before approval, a cancellation after.
+ */
+function consentOf(timeline: readonly AuditEvent[]) {
+  const changes = timeline.filter((e) => e.kind === "status-changed");
+  const sent = changes.find((e) => e.from === "Submitted" && e.to === "UnderReview");
+  const answer = changes.filter((e) => e.actor === "customer").at(-1);
+  return {
+    emailSentAt: sent?.at ?? null,
+    customerAnswer: answer
+      ? {
+          answer: answer.from === "Approved" ? ("cancelled" as const) : ("refused" as const),
+          at: answer.at,
+          reason: answer.reason,
+        }
+      : null,
   };
 }
 

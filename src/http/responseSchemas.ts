@@ -22,6 +22,7 @@ import {
   createTporInput,
   palLinkRequest,
 } from "../domain/schemas/createAssociation";
+import { poeSubmission } from "../domain/schemas/poeSubmission";
 import { putWebhookInput } from "../domain/schemas/webhook";
 import { associationStatus } from "../domain/status";
 import { usageSnapshot } from "../domain/usageSnapshot";
@@ -75,6 +76,44 @@ export const timelineEntryView = auditEvent.pick({
   to: true,
   data: true,
 });
+
+/** One accepted proof of execution, as its `poe-submitted` timeline entry records it. */
+export const poeSubmissionView = z
+  .object({
+    at: z.iso.datetime().meta({ description: "When it was accepted." }),
+    documentName: poeSubmission.shape.documentName,
+    bytes: z.number().int().nonnegative().optional().meta({ description: "The document's size." }),
+    customerSignerName: poeSubmission.shape.customerSignerName,
+    signedDate: isoDate.optional().meta({ description: "The day the customer signed it." }),
+  })
+  .strict();
+
+/** Where a CPOR claim's consent stands, from its timeline. */
+export const consentView = z
+  .object({
+    emailSentAt: z.iso.datetime().nullable().meta({
+      description:
+        "When the consent email went out (the claim moved to UnderReview then); null while it has not.",
+    }),
+    customerAnswer: z
+      .object({
+        answer: z
+          .enum(["refused", "cancelled"])
+          .meta({ description: "`refused` before approval, `cancelled` after it." }),
+        at: z.iso.datetime(),
+        reason: z
+          .string()
+          .max(4000)
+          .meta({ description: "The timeline's words, with the customer's reason." }),
+      })
+      .strict()
+      .nullable()
+      .meta({
+        description:
+          "The customer's last decision; null when it made none (left alone, a claim under review is approved when the refusal window ends).",
+      }),
+  })
+  .strict();
 
 const requestTypes = createAssociationInput.options.map((o) => o.shape.type.value);
 const partnerCenterStatuses = [
@@ -175,6 +214,13 @@ export const associationViewResponse = z
       .array(timelineEntryView)
       .optional()
       .meta({ description: "Every recorded fact, oldest first; only on GET /associations/{id}." }),
+    poeSubmissions: z.array(poeSubmissionView).optional().meta({
+      description:
+        "Claims: every proof of execution accepted, oldest first (never the document itself); only on GET /associations/{id}.",
+    }),
+    consent: consentView
+      .optional()
+      .meta({ description: "CPOR claims: the customer's consent; only on GET /associations/{id}." }),
   })
   .strict();
 
