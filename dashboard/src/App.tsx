@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
 import { Detail } from "./Detail";
 import { credential } from "./api";
+import { PalLinks } from "./PalLinks";
 import { usePath } from "./router";
 import { Score } from "./Score";
 import { SignIn } from "./SignIn";
@@ -11,6 +12,7 @@ const pages = [
   { path: "/", name: "Today", render: () => <Today /> },
   { path: "/associations", name: "Associations", render: () => <Associations /> },
   { path: "/score", name: "Score", render: () => <Score /> },
+  { path: "/pal-links", name: "PAL links", render: () => <PalLinks /> },
 ] as const;
 
 /** Signed out: the sign-in form. Signed in: the pages, by path (`/` is Today). */

@@ -3,7 +3,9 @@ import type {
   associationPage,
   associationUsageResponse,
   associationViewResponse,
+  jobResponse,
   opportunitiesResponse,
+  outboxPage,
   pcsResponse,
 } from "../../src/http/responseSchemas";
 
@@ -17,3 +19,6 @@ export type Opportunity = z.infer<typeof opportunitiesResponse>["items"][number]
 export type PcsScore = z.infer<typeof pcsResponse>;
 export type AssociationDetail = z.infer<typeof associationViewResponse>;
 export type AssociationUsage = z.infer<typeof associationUsageResponse>;
+export type Job = z.infer<typeof jobResponse>;
+export type JobItemResult = Job["results"][number];
+export type OutboxEmail = z.infer<typeof outboxPage>["items"][number];
