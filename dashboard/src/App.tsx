@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { Associations } from "./Associations";
 import { Detail } from "./Detail";
 import { credential } from "./api";
+import { Imports } from "./Imports";
 import { PalLinks } from "./PalLinks";
 import { usePath } from "./router";
 import { Score } from "./Score";
@@ -13,6 +14,7 @@ const pages = [
   { path: "/associations", name: "Associations", render: () => <Associations /> },
   { path: "/score", name: "Score", render: () => <Score /> },
   { path: "/pal-links", name: "PAL links", render: () => <PalLinks /> },
+  { path: "/imports", name: "Imports", render: () => <Imports /> },
 ] as const;
 
 /** Signed out: the sign-in form. Signed in: the pages, by path (`/` is Today). */
