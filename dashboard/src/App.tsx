@@ -3,6 +3,7 @@ import { Associations } from "./Associations";
 import { Detail } from "./Detail";
 import { credential } from "./api";
 import { Imports } from "./Imports";
+import { Outbox } from "./Outbox";
 import { PalLinks } from "./PalLinks";
 import { usePath } from "./router";
 import { Score } from "./Score";
@@ -15,6 +16,7 @@ const pages = [
   { path: "/score", name: "Score", render: () => <Score /> },
   { path: "/pal-links", name: "PAL links", render: () => <PalLinks /> },
   { path: "/imports", name: "Imports", render: () => <Imports /> },
+  { path: "/outbox", name: "Outbox", render: () => <Outbox /> },
 ] as const;
 
 /** Signed out: the sign-in form. Signed in: the pages, by path (`/` is Today). */
