@@ -102,14 +102,22 @@ describe("dashboard: PAL links", () => {
     await page.close();
   });
 
-  it("names a bad tenant ID beside the tenants box and starts nothing", async () => {
+  it("names each bad field beside its control (a tenant by its place and value) and starts nothing", async () => {
     const identity = app.arm.identity();
     const page = await open(widths[0]);
-    await bulkLink(page, identity, [identity.tenantId, "not-a-tenant"]);
-    const box = page.getByLabel("Customer tenant IDs");
+    await bulkLink(page, { ...identity, clientId: "not-a-client" }, [identity.tenantId, "not-a-tenant"]);
+    const errorOf = async (label: string) => {
+      const control = page.getByLabel(label, { exact: true });
+      expect(await control.getAttribute("aria-invalid"), label).toBe("true");
+      const [id] =
+        (await control.getAttribute("aria-describedby"))?.split(" ").filter((i) => i.endsWith("-error")) ??
+        [];
+      return page.locator(`[id="${id}"]`).textContent();
+    };
     await page.getByText("tenant 2 (not-a-tenant): must be a GUID").waitFor();
-    expect(await box.getAttribute("aria-invalid")).toBe("true");
-    expect(await box.getAttribute("aria-describedby")).toContain("bulk-tenants-error");
+    expect(await errorOf("Customer tenant IDs")).toBe("tenant 2 (not-a-tenant): must be a GUID");
+    expect(await errorOf("Identity client ID")).toBe("must be a GUID");
+    expect(await page.getByLabel("Client secret").getAttribute("aria-invalid")).toBe("false");
     expect(await page.getByRole("heading", { name: "Bulk link progress" }).count()).toBe(0);
     expect(app.arm.linkOf(identity)).toBeUndefined();
     await page.close();

@@ -41,6 +41,22 @@ function query(filters: Filters, token?: string): string {
   return `/pal-links?${params.toString()}`;
 }
 
+/** Pages the API may read before the list shows that nothing matched so far (and offers more). */
+const maxEmptyPages = 20;
+
+/**
+ * The next page that holds a link. The drift filter applies to each page as read, so a page may
+ * be empty while more follow: those are read on, up to `maxEmptyPages`.
+ */
+async function pageOf(filters: Filters, after?: string) {
+  let token = after;
+  for (let read = 1; ; read += 1) {
+    const page = await api<{ items: AssociationView[]; continuationToken?: string }>(query(filters, token));
+    if (page.items.length > 0 || !page.continuationToken || read >= maxEmptyPages) return page;
+    token = page.continuationToken;
+  }
+}
+
 const customerOf = (link: AssociationView) => link.customerDomain ?? link.customerTenantId;
 
 /**
@@ -63,7 +79,7 @@ export function Inventory({ version }: { version: number }) {
     setBusy(true);
     setProblem(noProblem);
     try {
-      const page = await api<{ items: AssociationView[]; continuationToken?: string }>(query(next, after));
+      const page = await pageOf(next, after);
       setRows((before) => (after ? [...before, ...page.items] : page.items));
       setToken(page.continuationToken);
       setApplied(next);
@@ -154,9 +170,11 @@ export function Inventory({ version }: { version: number }) {
       </p>
       {!busy && rows.length === 0 && problem === noProblem && (
         <p class="empty">
-          {filtered
-            ? "No PAL link matches these filters."
-            : "No PAL links yet. Link your partner ID in your customers' tenants with the form below."}
+          {token
+            ? "No link matches among those read so far: load more to look further."
+            : filtered
+              ? "No PAL link matches these filters."
+              : "No PAL links yet. Link your partner ID in your customers' tenants with the form below."}
         </p>
       )}
       {rows.length > 0 && (
@@ -189,14 +207,14 @@ export function Inventory({ version }: { version: number }) {
               </tbody>
             </table>
           </div>
-          {token && (
-            <div class="actions">
-              <button type="button" disabled={busy} onClick={() => void load(applied, token)}>
-                Load more
-              </button>
-            </div>
-          )}
         </>
+      )}
+      {token && (
+        <div class="actions">
+          <button type="button" disabled={busy} onClick={() => void load(applied, token)}>
+            Load more
+          </button>
+        </div>
       )}
     </section>
   );
