@@ -36,6 +36,22 @@ describe("dashboard: PAL links", () => {
     await page.getByRole("button", { name: /^Link \d+ tenants?$/ }).click();
   }
 
+  /**
+   * Records every value the progress bar shows, from its first render on, in `window.progressSeen`
+   * (a string, evaluated in the page: this project's type check has no DOM).
+   */
+  async function recordProgress(page: Page) {
+    await page.evaluate(`
+      window.progressSeen = [];
+      new MutationObserver(() => {
+        const bar = document.getElementById("job-progress");
+        const value = bar && bar.getAttribute("value");
+        if (value !== null && value !== undefined && Number(value) !== window.progressSeen.at(-1))
+          window.progressSeen.push(Number(value));
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    `);
+  }
+
   /** Waits for the job to finish and answers the progress bar's value and maximum. */
   async function finished(page: Page) {
     await page.getByText(/^Finished: /).waitFor();
@@ -49,10 +65,16 @@ describe("dashboard: PAL links", () => {
     const first = app.arm.identity();
     const consented = [first, app.arm.consent(first, randomUUID()), app.arm.consent(first, randomUUID())];
     const notConsented = randomUUID();
+    await recordProgress(page);
     await bulkLink(page, first, [...consented.map((c) => c.tenantId), notConsented]);
 
     await page.getByRole("heading", { name: "Bulk link progress" }).waitFor();
     expect(await finished(page)).toEqual({ value: "4", max: "4" });
+    // The bar moved on its own: it showed the job at its start, then only ever went forward.
+    const seen = await page.evaluate<number[]>("window.progressSeen");
+    expect(seen[0]).toBeLessThan(4);
+    expect(seen.at(-1)).toBe(4);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
     await page.getByText("Finished: 3 succeeded, 1 failed of 4.").waitFor();
     const results = page.getByRole("list", { name: "Results" });
     expect(await results.getAttribute("aria-live")).toBe("polite");
