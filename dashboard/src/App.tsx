@@ -7,6 +7,9 @@ import { api, credential, useBearer } from "./api";
 import type { EntraSession } from "./entra";
 import type { SignInOptions } from "./types";
 import { Loaded, useLoad } from "./ui/useLoad";
+import { Imports } from "./Imports";
+import { Outbox } from "./Outbox";
+import { PalLinks } from "./PalLinks";
 import { usePath } from "./router";
 import { Score } from "./Score";
 import { SignIn } from "./SignIn";
@@ -17,6 +20,9 @@ const pages = [
   { path: "/associations", name: "Associations", render: () => <Associations /> },
   { path: "/incentives", name: "Incentives", render: () => <Incentives /> },
   { path: "/score", name: "Score", render: () => <Score /> },
+  { path: "/pal-links", name: "PAL links", render: () => <PalLinks /> },
+  { path: "/imports", name: "Imports", render: () => <Imports /> },
+  { path: "/outbox", name: "Outbox", render: () => <Outbox /> },
 ] as const;
 
 /**

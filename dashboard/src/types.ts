@@ -8,6 +8,8 @@ import type {
   opportunitiesResponse,
   pcsCustomersResponse,
   pcsHistoryResponse,
+  jobResponse,
+  outboxPage,
   pcsResponse,
   signInOptionsResponse,
 } from "../../src/http/responseSchemas";
@@ -28,3 +30,6 @@ export type PaymentForecast = z.infer<typeof forecastResponse>;
 export type PcsHistory = z.infer<typeof pcsHistoryResponse>;
 export type PcsCustomers = z.infer<typeof pcsCustomersResponse>;
 export type SignInOptions = z.infer<typeof signInOptionsResponse>;
+export type Job = z.infer<typeof jobResponse>;
+export type JobItemResult = Job["results"][number];
+export type OutboxEmail = z.infer<typeof outboxPage>["items"][number];
