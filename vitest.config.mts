@@ -46,7 +46,11 @@ export default defineConfig({
           // The dashboard in Debian's Chromium (playwright-core) against the app on the local host.
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/integration/globalSetup.ts", "test/integration/buildApp.ts"],
+          globalSetup: [
+            "test/integration/globalSetup.ts",
+            "test/integration/buildApp.ts",
+            "test/integration/fakeGraphTls.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,5 +1,10 @@
 import { useState } from "preact/hooks";
-import type { ImportColumn, ImportRowType } from "../../src/domain/csvImport";
+import {
+  columnsOfType,
+  importRowTypes,
+  maxImportRows,
+  type ImportRowType,
+} from "../../src/domain/csvImportColumns";
 import { api } from "./api";
 import { JobProgress, useJob } from "./jobs";
 import { foldProblem } from "./pal/foldProblem";
@@ -8,45 +13,12 @@ import { Field, FormErrors } from "./ui/Field";
 import { noProblem, problemOf, unplaced, type FormProblem } from "./ui/problems";
 import "./operations.css";
 
-/**
- * The columns each row type takes, as the help shows them. The parser's module (which reads CSV
- * with a Node library) cannot run in the browser, so its lists are restated here, checked by type
- * (a column it does not know fails the build) and by the e2e test (the help lists what the parser
- * takes, no more, no less).
- */
-const importHelp: Readonly<Record<ImportRowType, { what: string; columns: readonly ImportColumn[] }>> = {
-  dpor: {
-    what: "DPOR requests",
-    columns: [
-      "partnerLocationId",
-      "customerTenantId",
-      "customerDomain",
-      "subscriptionId",
-      "customerContact.name",
-      "customerContact.title",
-      "customerContact.email",
-      "partnerContact.name",
-      "partnerContact.email",
-      "claimName",
-    ],
-  },
-  tpor: {
-    what: "TPOR records",
-    columns: [
-      "partnerLocationId",
-      "customerTenantId",
-      "role",
-      "enrollmentNumber",
-      "subscriptionIds",
-      "claimName",
-    ],
-  },
-  pal: {
-    what: "PAL links",
-    columns: ["partnerLocationId", "customerTenantId", "identity.clientId", "identity.clientSecret"],
-  },
+/** What each row type makes, beside the columns it takes. */
+const rowTypeNames: Readonly<Record<ImportRowType, string>> = {
+  dpor: "DPOR requests",
+  tpor: "TPOR records",
+  pal: "PAL links",
 };
-const maxImportRows = 500;
 
 const example = [
   "type,customerTenantId,customerDomain,subscriptionId,customerContact.name,customerContact.title,customerContact.email,partnerContact.name,partnerContact.email,role,enrollmentNumber",
@@ -172,12 +144,12 @@ function ImportHelp() {
         GUIDs separated by <code>;</code>. Errors name the line (the header is line 1) and the column.
       </p>
       <dl class="columns">
-        {Object.entries(importHelp).map(([type, { what, columns }]) => (
+        {importRowTypes.map((type) => (
           <div key={type}>
             <dt>
-              <code>{type}</code>: {what}
+              <code>{type}</code>: {rowTypeNames[type]}
             </dt>
-            <dd>{columns.join(", ")}</dd>
+            <dd>{columnsOfType[type].join(", ")}</dd>
           </div>
         ))}
       </dl>

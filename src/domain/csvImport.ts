@@ -3,6 +3,14 @@ import { z } from "zod";
 import { ValidationError, type FieldIssue } from "./errors";
 import { createDporInput, createTporInput } from "./schemas/createAssociation";
 import { createPalLinkInput } from "./schemas/palLink";
+import {
+  columnsOfType,
+  importColumns,
+  importRowTypes,
+  maxImportRows,
+  type ImportColumn,
+  type ImportRowType,
+} from "./csvImportColumns";
 
 /**
  * `POST /api/v1/imports` (`Content-Type: text/csv`): DPOR requests, TPOR records and PAL links in
@@ -13,48 +21,8 @@ import { createPalLinkInput } from "./schemas/palLink";
  * `type` column, no rows or more than `maxImportRows` is refused whole; a row that breaks a rule is
  * reported with its line and fields and creates nothing, while the valid rows go on. Pure.
  */
-export const importColumns = [
-  "type",
-  "partnerLocationId",
-  "customerTenantId",
-  "customerDomain",
-  "subscriptionId",
-  "subscriptionIds",
-  "customerContact.name",
-  "customerContact.title",
-  "customerContact.email",
-  "partnerContact.name",
-  "partnerContact.email",
-  "claimName",
-  "role",
-  "enrollmentNumber",
-  "identity.clientId",
-  "identity.clientSecret",
-] as const;
-export type ImportColumn = (typeof importColumns)[number];
-
-export const importRowTypes = ["dpor", "tpor", "pal"] as const;
-export type ImportRowType = (typeof importRowTypes)[number];
-
-/** The columns each row type takes (besides `type`). */
-export const columnsOfType: Readonly<Record<ImportRowType, readonly ImportColumn[]>> = {
-  dpor: [
-    "partnerLocationId",
-    "customerTenantId",
-    "customerDomain",
-    "subscriptionId",
-    "customerContact.name",
-    "customerContact.title",
-    "customerContact.email",
-    "partnerContact.name",
-    "partnerContact.email",
-    "claimName",
-  ],
-  tpor: ["partnerLocationId", "customerTenantId", "role", "enrollmentNumber", "subscriptionIds", "claimName"],
-  pal: ["partnerLocationId", "customerTenantId", "identity.clientId", "identity.clientSecret"],
-};
-
-export const maxImportRows = 500;
+export { columnsOfType, importColumns, importRowTypes, maxImportRows } from "./csvImportColumns";
+export type { ImportColumn, ImportRowType } from "./csvImportColumns";
 
 const schemaOfType = { dpor: createDporInput, tpor: createTporInput, pal: createPalLinkInput } as const;
 

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import type { FakeIdentity } from "../fixtures/fakeArm";
-import { startAppWithFakeArm, type AppWithFakeArm } from "../support/appWithFakeArm";
+import { randomBytes } from "node:crypto";
+import { startFakeArm, type FakeArm, type FakeIdentity } from "../fixtures/fakeArm";
+import { startApp, type AppUnderTest } from "../support/app";
 import { checkPage, launchChromium, signedInPage, widths, type Width } from "./browser";
 
 /**
@@ -11,19 +12,26 @@ import { checkPage, launchChromium, signedInPage, widths, type Width } from "./b
  * flagged after "Verify now"; a bad tenant ID named beside the tenants box.
  */
 describe("dashboard: PAL links", () => {
-  let app: AppWithFakeArm;
+  let app: AppUnderTest;
+  let arm: FakeArm;
   let browser: Browser;
-  let partner: Awaited<ReturnType<AppWithFakeArm["partner"]>>;
+  let partner: Awaited<ReturnType<AppUnderTest["partner"]>>;
 
   beforeAll(async () => {
-    app = await startAppWithFakeArm(inject("storageConnectionString"));
+    arm = await startFakeArm(inject("fakeTls"));
+    app = await startApp({
+      SECRETS_KEY: randomBytes(32).toString("base64"),
+      ARM_BASE_URL: arm.url,
+      AZURE_AUTHORITY_HOST: arm.url,
+    });
     partner = await app.partner("Fabrikam Consulting");
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await app?.stop();
+    await app?.host.stop();
+    await arm?.stop();
   });
 
   const open = (width: Width) => signedInPage(browser, `${app.url}/pal-links`, partner.apiKey, width);
@@ -62,8 +70,8 @@ describe("dashboard: PAL links", () => {
   it("links tenants in bulk, shows the job's progress to the end with each tenant's result, then lists them", async () => {
     const page = await open(widths[0]);
     await page.getByText("No PAL links yet.").waitFor();
-    const first = app.arm.identity();
-    const consented = [first, app.arm.consent(first, randomUUID()), app.arm.consent(first, randomUUID())];
+    const first = arm.identity();
+    const consented = [first, arm.consent(first, randomUUID()), arm.consent(first, randomUUID())];
     const notConsented = randomUUID();
     await recordProgress(page);
     await bulkLink(page, first, [...consented.map((c) => c.tenantId), notConsented]);
@@ -95,7 +103,7 @@ describe("dashboard: PAL links", () => {
       );
     }
     expect(await inventory.getByRole("row").filter({ hasText: notConsented }).count()).toBe(0);
-    for (const c of consented) expect(app.arm.linkOf(c)?.partnerId).toBe(partner.locationId);
+    for (const c of consented) expect(arm.linkOf(c)?.partnerId).toBe(partner.locationId);
 
     await inventory.getByRole("link", { name: consented[0]?.tenantId ?? "" }).click();
     await page.waitForURL(/\/associations\/[^/]+$/);
@@ -103,14 +111,14 @@ describe("dashboard: PAL links", () => {
   });
 
   it("flags a link that drifted once it is verified, with what was found", async () => {
-    const identity = app.arm.identity();
+    const identity = arm.identity();
     const page = await open(widths[0]);
     await bulkLink(page, identity, [identity.tenantId]);
     await finished(page);
     const row = page.getByRole("row").filter({ hasText: identity.tenantId });
     await row.getByText("none", { exact: true }).waitFor();
 
-    app.arm.setLink(identity, "5550002");
+    arm.setLink(identity, "5550002");
     await row.getByRole("button", { name: `Verify now ${identity.tenantId}` }).click();
     await row.getByText("Drifted: another partner's ID").waitFor();
     expect(await row.textContent()).toContain("5550002");
@@ -125,7 +133,7 @@ describe("dashboard: PAL links", () => {
   });
 
   it("names each bad field beside its control (a tenant by its place and value) and starts nothing", async () => {
-    const identity = app.arm.identity();
+    const identity = arm.identity();
     const page = await open(widths[0]);
     await bulkLink(page, { ...identity, clientId: "not-a-client" }, [identity.tenantId, "not-a-tenant"]);
     const errorOf = async (label: string) => {
@@ -141,13 +149,13 @@ describe("dashboard: PAL links", () => {
     expect(await errorOf("Identity client ID")).toBe("must be a GUID");
     expect(await page.getByLabel("Client secret").getAttribute("aria-invalid")).toBe("false");
     expect(await page.getByRole("heading", { name: "Bulk link progress" }).count()).toBe(0);
-    expect(app.arm.linkOf(identity)).toBeUndefined();
+    expect(arm.linkOf(identity)).toBeUndefined();
     await page.close();
   });
 
   it("has no serious or critical accessibility violation at 1280 and 390 px, with a job shown", async () => {
     for (const width of widths) {
-      const identity = app.arm.identity();
+      const identity = arm.identity();
       const page = await open(width);
       await bulkLink(page, identity, [identity.tenantId]);
       await finished(page);
