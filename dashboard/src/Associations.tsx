@@ -1,5 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError } from "./api";
+import { api } from "./api";
+import { Choice } from "./ui/Choice";
+import { Field, FormErrors } from "./ui/Field";
+import { noProblem, problemOf, unplaced, type FormProblem } from "./ui/problems";
 import { save } from "./save";
 import type { AssociationView } from "./types";
 import { associationKinds } from "../../src/domain/associationTypes";
@@ -15,6 +18,7 @@ interface Filters {
 }
 
 const empty: Filters = { type: "", status: "", workload: "", customerTenantId: "" };
+const filterNames = Object.keys(empty);
 
 function query(filters: Filters, token?: string): string {
   const params = new URLSearchParams({ pageSize: "50" });
@@ -52,13 +56,11 @@ export function Associations() {
   const [rows, setRows] = useState<AssociationView[]>([]);
   const [token, setToken] = useState<string | undefined>();
   const [busy, setBusy] = useState(true);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const [problem, setProblem] = useState<FormProblem>(noProblem);
 
   async function load(next: Filters, after?: string) {
     setBusy(true);
-    setErrors({});
-    setFailure(null);
+    setProblem(noProblem);
     try {
       // A workload filter is applied after the storage query: a page may come back empty with a
       // token, so read on (a bounded number of pages) until there is something to show.
@@ -69,9 +71,7 @@ export function Associations() {
       setToken(page.continuationToken);
       setApplied(next);
     } catch (err) {
-      if (err instanceof ApiError && err.problem.errors)
-        setErrors(Object.fromEntries(err.problem.errors.map((e) => [e.path, e.message])));
-      else setFailure(err instanceof Error ? err.message : String(err));
+      setProblem(problemOf(err));
     } finally {
       setBusy(false);
     }
@@ -82,20 +82,6 @@ export function Associations() {
   function exportCsv() {
     save(new Blob([toCsv(csvColumns, rows)], { type: "text/csv" }), "associations.csv");
   }
-
-  const field = (name: keyof Filters) => ({
-    id: `filter-${name}`,
-    name,
-    value: filters[name],
-    "aria-invalid": errors[name] !== undefined,
-    "aria-describedby": errors[name] ? `filter-${name}-error` : undefined,
-  });
-  const fieldError = (name: keyof Filters) =>
-    errors[name] && (
-      <span id={`filter-${name}-error`} class="field-error">
-        {errors[name]}
-      </span>
-    );
 
   return (
     <>
@@ -110,66 +96,46 @@ export function Associations() {
           void load(filters);
         }}
       >
-        <div>
-          <label for="filter-type">Type</label>
-          <select
-            {...field("type")}
-            onChange={(e) => setFilters({ ...filters, type: e.currentTarget.value })}
-          >
-            <option value="">any</option>
-            {associationKinds.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-          {fieldError("type")}
-        </div>
-        <div>
-          <label for="filter-status">Status</label>
-          <select
-            {...field("status")}
-            onChange={(e) => setFilters({ ...filters, status: e.currentTarget.value })}
-          >
-            <option value="">any</option>
-            {associationStatuses.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-          {fieldError("status")}
-        </div>
-        <div>
-          <label for="filter-workload">Workload</label>
-          <select
-            {...field("workload")}
-            onChange={(e) => setFilters({ ...filters, workload: e.currentTarget.value })}
-          >
-            <option value="">any</option>
-            {workloadIds.map((w) => (
-              <option key={w} value={w}>
-                {w}
-              </option>
-            ))}
-          </select>
-          {fieldError("workload")}
-        </div>
-        <div>
-          <label for="filter-customerTenantId">Customer tenant ID</label>
-          <input
-            {...field("customerTenantId")}
-            onInput={(e) => setFilters({ ...filters, customerTenantId: e.currentTarget.value })}
-          />
-          {fieldError("customerTenantId")}
-        </div>
+        {(
+          [
+            ["type", "Type", associationKinds],
+            ["status", "Status", associationStatuses],
+            ["workload", "Workload", workloadIds],
+          ] as const
+        ).map(([name, label, options]) => (
+          <Field key={name} id={`filter-${name}`} name={name} label={label} problem={problem}>
+            {(control) => (
+              <Choice
+                control={control}
+                value={filters[name]}
+                options={options}
+                none="any"
+                onChange={(value) => setFilters({ ...filters, [name]: value })}
+              />
+            )}
+          </Field>
+        ))}
+        <Field
+          id="filter-customerTenantId"
+          name="customerTenantId"
+          label="Customer tenant ID"
+          problem={problem}
+        >
+          {(control) => (
+            <input
+              {...control}
+              value={filters.customerTenantId}
+              onInput={(e) => setFilters({ ...filters, customerTenantId: e.currentTarget.value })}
+            />
+          )}
+        </Field>
         <button type="submit" disabled={busy}>
           Filter
         </button>
       </form>
-      {failure && <p role="alert">Could not load associations: {failure}</p>}
+      <FormErrors messages={unplaced(problem, filterNames)} />
       {busy && <p role="status">Loading…</p>}
-      {!busy && rows.length === 0 && !failure && (
+      {!busy && rows.length === 0 && problem === noProblem && (
         <p class="empty">
           {Object.values(applied).some(Boolean)
             ? "No association matches these filters."

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Choice } from "./ui/Choice";
 import { api, download } from "./api";
 import { EarnedChart } from "./incentives/EarnedChart";
 import { earnedGrids } from "./incentives/figures";
@@ -104,18 +105,13 @@ export function Incentives() {
         ))}
         <Field id="filter-workload" name="workload" label="Workload" problem={problem}>
           {(props) => (
-            <select
-              {...props}
+            <Choice
+              control={props}
               value={filters.workload}
-              onChange={(e) => setFilters({ ...filters, workload: e.currentTarget.value })}
-            >
-              <option value="">any</option>
-              {workloadIds.map((w) => (
-                <option key={w} value={w}>
-                  {w}
-                </option>
-              ))}
-            </select>
+              options={workloadIds}
+              none="any"
+              onChange={(workload) => setFilters({ ...filters, workload })}
+            />
           )}
         </Field>
         <button type="submit" disabled={busy}>

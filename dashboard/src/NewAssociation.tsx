@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { Choice } from "./ui/Choice";
 import { post } from "./api";
 import {
   formFields,
@@ -103,14 +104,13 @@ function Control({
     >
       {(props) =>
         field.control === "select" ? (
-          <select {...props} value={text} onChange={(e) => set(field.name, e.currentTarget.value)}>
-            <option value="">—</option>
-            {(field.options ?? []).map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
+          <Choice
+            control={props}
+            value={text}
+            options={field.options ?? []}
+            none="—"
+            onChange={(value) => set(field.name, value)}
+          />
         ) : field.control === "textarea" || field.control === "lines" ? (
           <textarea {...props} value={text} onInput={(e) => set(field.name, e.currentTarget.value)} />
         ) : field.control === "email" ? (

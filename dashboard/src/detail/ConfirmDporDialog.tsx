@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { Choice } from "../ui/Choice";
 import { dporEvidenceKinds } from "../../../src/domain/association";
 import { post } from "../api";
 import { ActionDialog } from "../ui/ActionDialog";
@@ -45,18 +46,14 @@ export function ConfirmDporDialog({
         <>
           <Field id="dpor-kind" name="evidence.kind" label="What shows it" problem={problem}>
             {(props) => (
-              <select
-                {...props}
+              <Choice
+                control={props}
                 value={kind}
-                onChange={(e) => setKind(e.currentTarget.value as EvidenceKind | "")}
-              >
-                <option value="">Choose the evidence</option>
-                {dporEvidenceKinds.map((k) => (
-                  <option key={k} value={k}>
-                    {evidenceLabels[k]}
-                  </option>
-                ))}
-              </select>
+                options={dporEvidenceKinds}
+                none="Choose the evidence"
+                labelOf={(k) => evidenceLabels[k as EvidenceKind]}
+                onChange={(k) => setKind(k as EvidenceKind | "")}
+              />
             )}
           </Field>
           <Field id="dpor-note" name="evidence.note" label="Note (optional)" problem={problem}>

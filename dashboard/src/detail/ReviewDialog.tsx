@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { Choice } from "../ui/Choice";
 import { partnerActionReasons, rejectionReasons, reviewOutcomes } from "../../../src/domain/review";
 import { post } from "../api";
 import { ActionDialog } from "../ui/ActionDialog";
@@ -87,21 +88,17 @@ export function ReviewDialog({
             problem={problem}
           >
             {(props) => (
-              <select
-                {...props}
+              <Choice
+                control={props}
                 value={outcome}
-                onChange={(e) => {
-                  setOutcome(e.currentTarget.value as Outcome | "");
+                options={reviewOutcomes}
+                none="Choose the outcome"
+                labelOf={(o) => outcomeLabels[o as Outcome]}
+                onChange={(o) => {
+                  setOutcome(o as Outcome | "");
                   setReasons([]);
                 }}
-              >
-                <option value="">Choose the outcome</option>
-                {reviewOutcomes.map((o) => (
-                  <option key={o} value={o}>
-                    {outcomeLabels[o]}
-                  </option>
-                ))}
-              </select>
+              />
             )}
           </Field>
           {options.length > 0 && (

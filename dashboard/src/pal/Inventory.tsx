@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Choice } from "../ui/Choice";
 import type { PalDrift } from "../../../src/domain/association";
 import { palLinkDriftFilter } from "../../../src/domain/schemas/palLink";
 import { transitionsOf } from "../../../src/domain/statusMachine";
@@ -128,14 +129,13 @@ export function Inventory({ version }: { version: number }) {
       >
         <Field id="pal-status" name="status" label="Status" problem={problem}>
           {(props) => (
-            <select {...props} onChange={(e) => setFilters({ ...filters, status: e.currentTarget.value })}>
-              <option value="">any</option>
-              {palStatuses.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
+            <Choice
+              control={props}
+              value={filters.status}
+              options={palStatuses}
+              none="any"
+              onChange={(status) => setFilters({ ...filters, status })}
+            />
           )}
         </Field>
         <Field id="pal-customer" name="customerTenantId" label="Customer tenant ID" problem={problem}>
@@ -149,14 +149,14 @@ export function Inventory({ version }: { version: number }) {
         </Field>
         <Field id="pal-drift" name="drift" label="Drift" problem={problem}>
           {(props) => (
-            <select {...props} onChange={(e) => setFilters({ ...filters, drift: e.currentTarget.value })}>
-              <option value="">all links</option>
-              {palLinkDriftFilter.options.map((d) => (
-                <option key={d} value={d}>
-                  {driftChoices[d] ?? d}
-                </option>
-              ))}
-            </select>
+            <Choice
+              control={props}
+              value={filters.drift}
+              options={palLinkDriftFilter.options}
+              none="all links"
+              labelOf={(d) => driftChoices[d] ?? d}
+              onChange={(drift) => setFilters({ ...filters, drift })}
+            />
           )}
         </Field>
         <button type="submit" disabled={busy}>
