@@ -1,5 +1,12 @@
 import { all, api } from "./api";
-import { actionItems, customerDecision, maybeRefusedSince, milestonesSince, type TodayItem } from "./today";
+import {
+  actionItems,
+  customerDecision,
+  maybeRefusedSince,
+  milestonesSince,
+  todayStatuses,
+  type TodayItem,
+} from "./today";
 import type { AssociationDetail, AssociationView, IncentiveEntry, Opportunity } from "./types";
 import { Loaded, useLoad } from "./ui/useLoad";
 import { sinceLastVisit } from "./visits";
@@ -15,7 +22,10 @@ async function loadToday(): Promise<TodayData> {
   const now = new Date();
   const since = sinceLastVisit(now);
   const [associations, ledger, opportunities] = await Promise.all([
-    all<AssociationView>("/associations"),
+    // Only the statuses Today reads (by the API's status filter), not every association.
+    Promise.all(todayStatuses.map((s) => all<AssociationView>(`/associations?status=${s}`))).then((lists) =>
+      lists.flat(),
+    ),
     api<{ items: IncentiveEntry[] }>("/incentives"),
     api<{ items: Opportunity[] }>("/opportunities"),
   ]);

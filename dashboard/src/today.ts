@@ -22,6 +22,9 @@ export interface TodayItem {
 
 const needsAction = new Set(["Draft", "PartnerActionRequired", "Rejected", "Requested", "Drifted"]);
 
+/** The statuses Today lists: those needing action, and those a customer's refusal leads to. */
+export const todayStatuses = [...needsAction, "RejectedFinal"] as const;
+
 const nameOf = (a: Pick<AssociationView, "claimName" | "customerDomain" | "customerTenantId">) =>
   a.claimName ?? a.customerDomain ?? a.customerTenantId;
 
