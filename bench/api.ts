@@ -1,0 +1,131 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { startAzurite } from "devhost";
+import { spawnHost, type HostProcess } from "../devhost/test/support/hostProcess";
+import { callApi, onboardPartner } from "../test/support/appProcess";
+import { isolatedAppSettings } from "../test/support/appSettings";
+import { cporRequest } from "../test/support/builders";
+
+/**
+ * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000]`: the partner API under a
+ * steady load on the real app and the local host (a child process, so the load generator does not
+ * share its event loop), driven by autocannon at `--rate` requests a second in total:
+ * - `GET /associations/{id}`, a random one of the partner's `--associations` each time;
+ * - `GET /associations?pageSize=20`, the first page.
+ * Reports latency p50 / p90 / p99 / max in ms, the rate reached, and any non-2xx answer or error
+ * (which exit 1), then one JSON line (`apiGetP99Ms`, `apiListP99Ms`, …) to compare runs by. The
+ * associations are created through the API beforehand (16 at a time), so each has its claims and
+ * timeline as in production. Figures depend on the machine (Azurite, 2 cores here).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rate: { type: "string", default: "200" },
+      seconds: { type: "string", default: "15" },
+      associations: { type: "string", default: "1000" },
+    },
+  });
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const count = Number(values.associations);
+  const azurite = await startAzurite();
+  const settings: Record<string, string> = {
+    ...isolatedAppSettings(randomBytes(4).toString("hex"), "bench"),
+    // The claims wait for their PoE through the run, as Drafts do: the load measured is the API's,
+    // not 1,000 lifecycles expiring at once.
+    LIFECYCLE_POE_DEADLINE: "P30D",
+  };
+  let host: HostProcess | undefined;
+  try {
+    host = await spawnHost(".", azurite.connectionString, settings, 60_000);
+    const partner = await onboardPartner(host.url, settings["ADMIN_API_KEY"] ?? "");
+    const seeding = performance.now();
+    const ids = await seed(host.url, partner, count);
+    console.log(
+      `seeded ${ids.length} associations through the API in ${seconds1(performance.now() - seeding)} s`,
+    );
+
+    await sleep(10_000); // the lifecycles' first turns, started by the creates, finish before measuring
+    const headers = { authorization: `ApiKey ${partner.apiKey}` };
+    await load(host.url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
+    const get = await load(host.url, headers, seconds, rate, () => `/api/v1/associations/${pick(ids)}`);
+    const list = await load(host.url, headers, seconds, rate, () => "/api/v1/associations?pageSize=20");
+    report("GET /associations/{id}", get);
+    report("GET /associations?pageSize=20", list);
+    console.log(
+      JSON.stringify({
+        rate,
+        seconds,
+        associations: ids.length,
+        apiGetP50Ms: get.latency.p50,
+        apiGetP99Ms: get.latency.p99,
+        apiListP50Ms: list.latency.p50,
+        apiListP99Ms: list.latency.p99,
+      }),
+    );
+    if ([get, list].some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)) process.exitCode = 1;
+  } finally {
+    await host?.stop();
+    await azurite.stop();
+  }
+}
+
+/** `count` CPOR claims of the partner, each on its own customer tenant, 16 requests at a time. */
+async function seed(
+  url: string,
+  partner: { apiKey: string; locationId: string },
+  count: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 16) {
+    const batch = Array.from({ length: Math.min(16, count - start) }, async () => {
+      const response = await callApi(
+        url,
+        partner.apiKey,
+        "POST",
+        "/api/v1/associations",
+        cporRequest({ partnerLocationId: partner.locationId, customerTenantId: randomUUID() }),
+      );
+      if (response.status !== 201) throw new Error(`create: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { id: string }).id;
+    });
+    ids.push(...(await Promise.all(batch)));
+  }
+  return ids;
+}
+
+/** `seconds` of GETs at `rate` a second in total over 20 connections, each to the path `next()` gives. */
+function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  rate: number,
+  next: () => string,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: 20,
+    overallRate: rate,
+    duration: seconds,
+    headers,
+    requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: next() }) }],
+  });
+}
+
+function report(what: string, result: autocannon.Result): void {
+  const { latency } = result;
+  console.log(
+    `${what}: p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ` +
+      `${result.requests.average} requests/s; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
+  );
+}
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const seconds1 = (ms: number) => (ms / 1000).toFixed(1);
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
