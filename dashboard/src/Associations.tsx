@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { statusLabel } from "./statusLabel";
 import { api } from "./api";
 import { Choice } from "./ui/Choice";
 import { Field, FormErrors } from "./ui/Field";
@@ -166,7 +167,7 @@ export function Associations() {
                       </a>
                     </th>
                     <td>{a.type}</td>
-                    <td>{a.partnerCenterStatus ? `${a.partnerCenterStatus} (${a.status})` : a.status}</td>
+                    <td>{statusLabel(a)}</td>
                     <td>{a.deadline ? a.deadline.at.slice(0, 10) : ""}</td>
                     <td>{a.nextAction ?? ""}</td>
                   </tr>

@@ -1,4 +1,5 @@
 import { useEffect } from "preact/hooks";
+import { statusLabel } from "./statusLabel";
 import { associationTypes } from "../../src/domain/associationTypes";
 import { api } from "./api";
 import { Actions } from "./detail/Actions";
@@ -61,7 +62,7 @@ export function Detail({ id }: { id: string }) {
       <h1>{a.claimName ?? a.customerDomain ?? a.customerTenantId}</h1>
       <dl class="facts">
         <dt>Status</dt>
-        <dd>{a.partnerCenterStatus ? `${a.partnerCenterStatus} (${a.status})` : a.status}</dd>
+        <dd>{statusLabel(a)}</dd>
         <dt>Customer</dt>
         <dd>
           {a.customerDomain ? `${a.customerDomain}, ` : ""}

@@ -267,7 +267,9 @@ describe("dashboard: association detail", () => {
     expect(await seriousViolations(page), "the review dialog with its reasons").toEqual([]);
     await review.getByRole("button", { name: "Record the outcome" }).click();
     await review.waitFor({ state: "hidden" });
-    await page.getByText("Rejected (Rejected)").waitFor();
+    await expect
+      .poll(() => page.locator("dl.facts dd").first().textContent(), { timeout: 15_000 })
+      .toBe("Rejected");
     await page.getByText(/^rejected on .* \(insufficient-poe\): No signature on page 2\.$/).waitFor();
     expect(await page.getByRole("button", { name: "Record a review outcome…" }).count()).toBe(0);
 
@@ -315,7 +317,9 @@ describe("dashboard: association detail", () => {
     });
     await dialog.getByRole("button", { name: "Confirm", exact: true }).click();
     await dialog.waitFor({ state: "hidden" });
-    await page.getByText("Active (Active)").waitFor();
+    await expect
+      .poll(() => page.locator("dl.facts dd").first().textContent(), { timeout: 15_000 })
+      .toBe("Active");
     await page
       .getByText(
         /by a Partner Center report \(dpor-report\.pdf\): Listed in the DPOR report of 2 December\.$/,

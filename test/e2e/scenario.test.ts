@@ -143,7 +143,9 @@ describe("dashboard: a partner's day, end to end", () => {
     await customer.close();
 
     await page.goto(`${app.url}/associations/${id}`);
-    await page.getByText("Rejected (Rejected)").waitFor();
+    await expect
+      .poll(() => page.locator("dl.facts dd").first().textContent(), { timeout: 15_000 })
+      .toBe("Rejected");
     await page
       .getByText(/We never worked with Fabrikam on Teams\./)
       .first()
@@ -202,7 +204,9 @@ describe("dashboard: a partner's day, end to end", () => {
     await review.getByLabel("Outcome").selectOption("approved");
     await review.getByRole("button", { name: "Record the outcome" }).click();
     await review.waitFor({ state: "hidden" });
-    await page.getByText("Approved (Approved)").waitFor();
+    await expect
+      .poll(() => page.locator("dl.facts dd").first().textContent(), { timeout: 15_000 })
+      .toBe("Approved");
     await until("the baseline", async () => {
       const usage = (await (
         await app.call(partner.apiKey, "GET", `/api/v1/associations/${id}/usage`)
