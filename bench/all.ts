@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { associationYear, parsePrices, type Transactions } from "./cost";
+import { projectCycle } from "./projection";
 
 /**
  * `npm run bench:all -- [--scale 1] [--json FILE] [--prices table,queue,blob]`: every speed figure of
@@ -17,7 +18,8 @@ import { associationYear, parsePrices, type Transactions } from "./cost";
  *    transactions of one lifecycle;
  * 4. one usage-polling cycle at `--scale` (bench/usagePoll.ts; 1.0 = 5,000 tenants, 20,000
  *    associations each with its waiting lifecycle), seeded straight into storage;
- * then the cost of one association-year (bench/cost.ts). Each figure is checked against its target
+ * then the cost of one association-year (bench/cost.ts) and a daily cycle of 1,000,000 associations
+ * over 250,000 tenants on Azure computed from these figures (bench/projection.ts, docs/scaling.md). Each figure is checked against its target
  * (`targets` in the JSON); a bench that fails stops the run with exit 1, a missed target sets exit 2.
  */
 async function main(): Promise<void> {
@@ -40,6 +42,16 @@ async function main(): Promise<void> {
     const perCycle = usageTransactions(usage);
     const perLifecycle = lifecycles["transactionsPerLifecycle"] as Transactions;
     const year = associationYear(perCycle, perLifecycle, prices);
+    const callsPerTenant =
+      (number(usage, "usageExpectedGraphCalls") + numberOr(usage, "usageDefenderCalls", 0)) /
+      number(usage, "tenants");
+    const projection1M = projectCycle({
+      estate: { associations: 1_000_000, tenants: 250_000 },
+      perAssociation: perCycle,
+      callsPerTenant,
+      associationsPerSecondPerHost: number(usage, "associations") / number(usage, "usageCycleSeconds"),
+      prices,
+    });
     const figures = {
       usageCycleSeconds: number(usage, "usageCycleSeconds"),
       usageTransactionsPerAssociation: number(usage, "usageTransactionsPerAssociation"),
@@ -63,6 +75,7 @@ async function main(): Promise<void> {
       fanOutRatioToRaw: round(number(engine, "fanOut1000Seconds") / number(engine, "rawUpsertSeconds1000")),
       lifecyclesRatioToRaw: number(lifecycles, "lifecyclesRatioToRaw"),
       transactionsPerAssociationYear: year.transactions,
+      projection1M,
       prices,
       scale: Number(values.scale),
       seconds: Math.round((performance.now() - started) / 1000),
@@ -149,6 +162,10 @@ function number(figures: Figures, key: string): number {
   const value = figures[key];
   if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`a bench did not report ${key}`);
   return value;
+}
+
+function numberOr(figures: Figures, key: string, otherwise: number): number {
+  return key in figures ? number(figures, key) : otherwise;
 }
 
 const round = (n: number) => Number(n.toFixed(4));
