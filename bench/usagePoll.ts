@@ -33,20 +33,28 @@ import { cporRequest } from "../test/support/builders";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 
 /**
- * `npm run bench:usage -- [--scale 0.2] [--timeout 15] [--without-lifecycles] [--breakdown]`: ONE
- * usage-polling cycle at scale, on the real app and the local host, reported (not a test: a Graph
- * call count that does not match, or a poisoned message, is printed and exits 1; the time limit
- * exits 2).
+ * `npm run bench:usage -- [--scale 0.2] [--timeout 15] [--without-lifecycles] [--breakdown]
+ * [--reaching 0.05] [--json FILE]`: ONE usage-polling cycle at scale, on the real app and the local
+ * host, reported (not a test: a Graph call count that does not match, or a poisoned message, is
+ * printed and exits 1; the time limit exits 2). `--json FILE` also writes the figures as one JSON
+ * object (usageCycleSeconds, usagePollSeconds, usageTransactionsPerAssociation, usageGraphCalls,
+ * usageExpectedGraphCalls, usageDefenderCalls, hostPeakRssMiB, tenants, associations, lifecycleTurns).
  *
  * Scale 1.0 = 5,000 customer tenants × 4 Approved Modern Work & Security CPOR associations (20,000),
  * each association of a tenant with another of 8 partners and its own workload. What the poller
  * reads is seeded straight into Azurite through the store's tables (entity-group transactions of up
- * to 100 rows, one partition each): the associations (Approved, baseline, program) and the claims
- * index rows (PartitionKey = tenant) through which `functions/queues/usagePoll.ts` finds a tenant's
- * associations. Every association also gets what it has in production: a lifecycle orchestration
- * waiting in its usage loop (status Approved, baseline recorded), started through the host's Durable HTTP API, so
- * every UsageReported the poller raises is accepted (202) and then processed (recordMilestones, then
- * continueAsNew), exactly as it would be.
+ * to 100 rows, one partition each): the associations (Approved, baseline, program, an empty
+ * projection of the ledger, as recordBaseline leaves them) and the claims index rows (PartitionKey =
+ * tenant); and, through the usage store itself, each tenant's previous reading (the day before,
+ * as the daily poll left it since the claim was under review). Every association also gets what it
+ * has in production: a lifecycle orchestration waiting in its usage loop (status Approved, baseline
+ * recorded), started through the host's Durable HTTP API, so every UsageReported the poller raises
+ * is accepted (202) and then processed (recordMilestones, then continueAsNew), exactly as it would be.
+ *
+ * The reading: every tenant as `steadyTenant` below (new, reaching no milestone: the poller judges
+ * each association and raises nothing, so no orchestrator turns); with `--reaching F`, that fraction
+ * of the tenants reports 20 % active, a new milestone on each of its associations (raised, then a
+ * lifecycle turn and recordMilestones each).
  *
  * Processes: this one (Azurite's parent, the counting proxies, the fake Graph and Entra ID, and the
  * seeding) and a CHILD running the local host with the app (this same file, role "host"). The child
@@ -59,18 +67,22 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * never fires (`0 0 0 1 1 *`). The devhost has no admin endpoint to run a timer, so the child takes
  * that one command over IPC.
  *
- * Reported: cycle time (the timer's start → the last tenant's message processed, every UsageReported
- * raised, the queue empty), then the downstream work (every lifecycle turn and recordMilestones
- * done); Graph calls per cycle from the fake against tenants × `graphCallsPerTenant`; storage
+ * Reported: cycle time (the timer's start → the last tenant's message processed, every association
+ * judged and every UsageReported raised, the queue empty), then the downstream work (every lifecycle
+ * turn and recordMilestones done); Graph calls per cycle from the fake against tenants ×
+ * `graphCallsPerTenant` (beside the issue's tenants × 6: five reports and subscribedSkus, before
+ * the optional workload readers); storage
  * transactions per association, counted by proxies in front of Azurite's table and queue ports
  * (the host's idle polling included; an estimate without it beside); the host's peak RSS (VmHWM,
  * reset after seeding). The whole run stops after `--timeout` minutes with a message saying where.
  *
  * Scale. Azurite answers table queries by scanning the whole table (point reads are indexed), and
- * the local host loads an orchestration's history with a PartitionKey query on every turn, so with
- * the lifecycles each tenant costs more as the task hub grows: here (2 cores) scale 0.2 takes about
- * 7 minutes and 1.0 would take hours. `--without-lifecycles` leaves the orchestrations out (each raise
- * is answered 404 and skipped): the poller's own work, which runs at scale 1.0 in about 4 minutes.
+ * the local host loads an orchestration's history with a PartitionKey query on every turn, so each
+ * query on a tenant's path costs more as the data grows. The poller's path is point reads and one
+ * transaction per tenant (the usage summary, the associations the timer's message names, their
+ * projection of the ledger), so a cycle that changes nothing runs no turn and no query; starting the
+ * orchestrations (setup, not measured) takes most of a run. `--without-lifecycles` leaves the
+ * orchestrations out (each raise is answered 404 and skipped): the poller's own work.
  * Storage transactions per association do not depend on the speed: `--breakdown` splits them by
  * table and queue (one more proxy hop in front of the counting proxies; figures otherwise the same).
  */
@@ -85,6 +97,8 @@ const partnerCount = 8;
 const workloadsByIndex: readonly WorkloadId[] = ["teams", "exchange", "sharepoint", "m365-apps"];
 const polledKind = "cpor-osu-modern-work-security";
 const programId = "fy20-osu-milestones";
+/** Graph calls per tenant as the issue counted them: five usage reports and subscribedSkus. */
+const issueGraphCallsPerTenant = 6;
 
 interface Options {
   scale: number;
@@ -96,10 +110,16 @@ interface Options {
    * without the Durable turns that Azurite's table scans slow down as the task hub grows).
    */
   withoutLifecycles: boolean;
+  /** The fraction of tenants whose reading reaches a new milestone on each association. */
+  reaching: number;
+  /** Where to write the figures as one JSON object, if anywhere. */
+  json: string | undefined;
 }
 
 interface Seeded {
   tenants: string[];
+  /** The tenants whose reading reaches a milestone (`--reaching`). */
+  reaching: string[];
   associations: Association[];
   seconds: number;
   transactions: number;
@@ -111,8 +131,12 @@ interface HostStats {
   failed: Record<string, number>;
   /** Date.now() of each function's last successful invocation. */
   lastSucceededAt: Record<string, number>;
+  /** Sum of "N Approved association(s) judged". */
+  judged: number;
   /** Sum of "UsageReported raised on N association(s)". */
   raised: number;
+  /** Sum of "M unchanged": judged, nothing raised. */
+  unchanged: number;
   tenantsRaised: number;
   nothingRaised: number;
   noOrchestration: number;
@@ -209,9 +233,10 @@ async function main(): Promise<void> {
     const store = createStore(azurite.connectionString, { prefix });
 
     log(`seeding ${associationCount} associations and their claims through the store's tables…`);
-    const seeded = await seed(store, tenantCount, deadline);
+    const seeded = await seed(store, tenantCount, options.reaching, deadline);
+    for (const tenant of seeded.reaching) graph.setTenant(tenant, reachingTenant());
     log(
-      `seeded in ${seeded.seconds.toFixed(1)} s (${seeded.transactions} entity-group transactions, ` +
+      `seeded in ${seeded.seconds.toFixed(1)} s (${seeded.transactions} storage transactions, ` +
         `${Math.round((associationCount * 2) / seeded.seconds)} rows/s)`,
     );
     await checkSeed(store, seeded);
@@ -261,12 +286,11 @@ async function main(): Promise<void> {
     });
 
     let stats = statsBefore;
-    /** Associations the poller is done with: raised on (202), or skipped for want of an orchestration. */
-    const handled = (s: HostStats) =>
-      lifecycles ? s.raised - statsBefore.raised : s.noOrchestration - statsBefore.noOrchestration;
+    /** Associations the poller is done with: judged, and raised on where the reading is news. */
+    const handled = (s: HostStats) => s.judged - statsBefore.judged;
     const pollProgress = () =>
       `${delta(stats, statsBefore, "usagePollTenant")}/${tenantCount} tenants read, ` +
-      `${handled(stats)}/${associationCount} UsageReported ${lifecycles ? "raised" : "skipped (no orchestration)"}`;
+      `${handled(stats)}/${associationCount} associations judged, ${stats.raised - statsBefore.raised} UsageReported raised`;
     let lastReport = Date.now();
     let pollDone: { at: number; queued: number; poison: number; unread: number } | undefined;
     while (!pollDone) {
@@ -300,8 +324,9 @@ async function main(): Promise<void> {
     log(`cycle: every tenant read after ${cycleSeconds.toFixed(1)} s`);
 
     // ---- downstream: each UsageReported → a lifecycle turn → recordMilestones → continueAsNew ----
+    const raisedInCycle = pollStats.raised - statsBefore.raised;
     const downstreamProgress = () =>
-      `${delta(stats, statsBefore, "recordMilestones")}/${associationCount} recordMilestones done`;
+      `${delta(stats, statsBefore, "recordMilestones")}/${raisedInCycle} recordMilestones done`;
     let downstreamAt = lifecycles ? undefined : pollDone.at;
     if (lifecycles) log("waiting for the lifecycles' turns…");
     while (downstreamAt === undefined) {
@@ -312,15 +337,19 @@ async function main(): Promise<void> {
         log(`downstream: ${downstreamProgress()}`);
         lastReport = Date.now();
       }
-      if (delta(stats, statsBefore, "recordMilestones") < associationCount) continue;
+      if (delta(stats, statsBefore, "recordMilestones") < raisedInCycle) continue;
       if ((await hub.pending()) > 0) continue;
-      const settled = stats.lastSucceededAt["associationLifecycle"] ?? 0;
+      const settled = stats.lastSucceededAt["associationLifecycle"];
       await sleep(1_000);
       const again = await host.stats();
-      if ((again.lastSucceededAt["associationLifecycle"] ?? 0) !== settled) continue;
+      if (again.lastSucceededAt["associationLifecycle"] !== settled) continue;
       if ((await hub.pending()) > 0) continue;
       stats = again;
-      downstreamAt = Math.max(settled, stats.lastSucceededAt["recordMilestones"] ?? 0);
+      // No turn in the cycle: the lifecycles had nothing to do, the cycle ended with the poll.
+      downstreamAt =
+        delta(stats, statsBefore, "associationLifecycle") === 0
+          ? pollDone.at
+          : Math.max(settled ?? 0, stats.lastSucceededAt["recordMilestones"] ?? 0);
     }
     const afterAll = { tables: tables.count, queues: queues.count };
     const kindsAfter = classifiers.map((c) => new Map(c.counts));
@@ -336,6 +365,7 @@ async function main(): Promise<void> {
     const allTransactions = afterAll.tables + afterAll.queues - before.tables - before.queues;
     const expectedGraphCalls = tenantCount * graphCallsPerTenant;
     const expectedDefenderCalls = tenantCount * defenderCallsPerTenant;
+    const lifecycleTurns = delta(stats, statsBefore, "associationLifecycle");
     const lines: string[] = [];
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     lines.push(
@@ -352,16 +382,16 @@ async function main(): Promise<void> {
       `cycle time: ${fmt(cycleSeconds)} s (timer start → last tenant processed) = ${fmt(tenantCount / cycleSeconds)} tenants/s, ${fmt(associationCount / cycleSeconds)} associations/s; usagePollTenant p50 ${pollStats.tenantMs?.p50 ?? "?"} ms, p95 ${pollStats.tenantMs?.p95 ?? "?"} ms, max ${pollStats.tenantMs?.max ?? "?"} ms`,
     );
     lines.push(
-      `  processed: ${delta(pollStats, statsBefore, "usagePollTenant")} tenant messages ok, ${fdelta(pollStats, statsBefore, "usagePollTenant")} failed attempts, ${pollStats.poisoned - statsBefore.poisoned} poisoned; queue ${pollDone.queued}, poison queue ${pollDone.poison}; UsageReported raised ${pollStats.raised - statsBefore.raised}/${associationCount} (tenants with nothing new: ${pollStats.nothingRaised - statsBefore.nothingRaised}, without orchestration: ${pollStats.noOrchestration - statsBefore.noOrchestration}, failed raises: ${pollStats.raiseFailures - statsBefore.raiseFailures})`,
+      `  processed: ${delta(pollStats, statsBefore, "usagePollTenant")} tenant messages ok, ${fdelta(pollStats, statsBefore, "usagePollTenant")} failed attempts, ${pollStats.poisoned - statsBefore.poisoned} poisoned; queue ${pollDone.queued}, poison queue ${pollDone.poison}; ${pollStats.judged - statsBefore.judged}/${associationCount} associations judged: UsageReported raised on ${raisedInCycle} (${seeded.reaching.length} tenants reaching a milestone), ${pollStats.unchanged - statsBefore.unchanged} unchanged (tenants with no new report: ${pollStats.nothingRaised - statsBefore.nothingRaised}, without orchestration: ${pollStats.noOrchestration - statsBefore.noOrchestration}, failed raises: ${pollStats.raiseFailures - statsBefore.raiseFailures})`,
     );
     if (lifecycles)
       lines.push(
-        `with the lifecycles' work: ${fmt(downstreamSeconds)} s until every UsageReported was handled (${delta(stats, statsBefore, "recordMilestones")} recordMilestones, ${delta(stats, statsBefore, "associationLifecycle")} orchestrator turns, ${fdelta(stats, statsBefore, "associationLifecycle") + fdelta(stats, statsBefore, "recordMilestones")} failed)`,
+        `with the lifecycles' work: ${fmt(downstreamSeconds)} s until every UsageReported was handled (${delta(stats, statsBefore, "recordMilestones")} recordMilestones, ${lifecycleTurns} orchestrator turns, ${fdelta(stats, statsBefore, "associationLifecycle") + fdelta(stats, statsBefore, "recordMilestones")} failed)`,
       );
     const match =
       graphStats.graphCalls === expectedGraphCalls && graphStats.defenderCalls === expectedDefenderCalls;
     lines.push(
-      `Graph calls per cycle: ${graphStats.graphCalls} (expected ${tenantCount} tenants × ${graphCallsPerTenant} = ${expectedGraphCalls}), Defender API calls ${graphStats.defenderCalls} (expected ${tenantCount} × ${defenderCallsPerTenant}): ${match ? "MATCH" : "MISMATCH"}; ${graphStats.reportCalls} report calls + ${graphStats.subscribedSkusCalls} subscribedSkus, ${graphStats.downloads} downloads, ${graphStats.tokenRequests} token requests, ${graphStats.discoveryRequests} discovery requests; ${seeded.tenants.length - pollDone.unread} of ${seeded.tenants.length} tenants read`,
+      `Graph calls per cycle: ${graphStats.graphCalls} (expected ${tenantCount} tenants × ${graphCallsPerTenant} = ${expectedGraphCalls}; the issue's ${tenantCount} × ${issueGraphCallsPerTenant} = ${tenantCount * issueGraphCallsPerTenant} counted five usage reports and subscribedSkus, before the optional workload readers), Defender API calls ${graphStats.defenderCalls} (expected ${tenantCount} × ${defenderCallsPerTenant}): ${match ? "MATCH" : "MISMATCH"}; ${graphStats.reportCalls} report calls + ${graphStats.subscribedSkusCalls} subscribedSkus, ${graphStats.downloads} downloads, ${graphStats.tokenRequests} token requests, ${graphStats.discoveryRequests} discovery requests; ${seeded.tenants.length - pollDone.unread} of ${seeded.tenants.length} tenants read`,
     );
     const idleDuring = (seconds: number) => idle.perSecond * seconds;
     lines.push(
@@ -398,11 +428,28 @@ async function main(): Promise<void> {
       const factor = 1 / options.scale;
       lines.push("");
       lines.push(
-        `projected to scale 1.0 (${tenantsAtFullScale} tenants, ${tenantsAtFullScale * associationsPerTenant} associations), linear in tenants: cycle ≈ ${fmt(cycleSeconds * factor, 0)} s${lifecycles ? `, with the lifecycles' work ≈ ${fmt(downstreamSeconds * factor, 0)} s` : ""} — a lower bound on Azurite, whose table queries scan the whole table (the claims index, and the task hub's History on every turn), so each tenant costs more as the data grows; Graph calls ${tenantsAtFullScale * graphCallsPerTenant} (${tenantsAtFullScale} × ${graphCallsPerTenant}); storage transactions per association as measured (a per-tenant constant; the listing adds 1 request per 1000 rows); peak RSS is not linear (measure it)`,
+        `projected to scale 1.0 (${tenantsAtFullScale} tenants, ${tenantsAtFullScale * associationsPerTenant} associations), linear in tenants: cycle ≈ ${fmt(cycleSeconds * factor, 0)} s${lifecycles ? `, with the lifecycles' work ≈ ${fmt(downstreamSeconds * factor, 0)} s` : ""} — a lower bound on Azurite, whose table queries scan the whole table (the task hub's History on every lifecycle turn), so each turn costs more as the data grows; Graph calls ${tenantsAtFullScale * graphCallsPerTenant} (${tenantsAtFullScale} × ${graphCallsPerTenant}); storage transactions per association as measured (a per-tenant constant; the listing adds 1 request per 1000 rows); peak RSS is not linear (measure it)`,
       );
     }
     if (pollStats.errorLines > 0) lines.push(`host error lines: ${pollStats.errorLines} (first ones above)`);
     console.log(lines.join("\n"));
+    if (options.json)
+      await writeFile(
+        options.json,
+        `${JSON.stringify({
+          usageCycleSeconds: round(downstreamSeconds),
+          usagePollSeconds: round(cycleSeconds),
+          usageTransactionsPerAssociation: round(allTransactions / associationCount),
+          usageGraphCalls: graphStats.graphCalls,
+          usageExpectedGraphCalls: expectedGraphCalls,
+          usageDefenderCalls: graphStats.defenderCalls,
+          hostPeakRssMiB: Math.round(rssAtEnd.hwmKb / 1024),
+          tenants: tenantCount,
+          associations: associationCount,
+          lifecycleTurns,
+          usageReportedRaised: raisedInCycle,
+        })}\n`,
+      );
     if (!match || pollDone.poison > 0) process.exitCode = 1;
   } catch (err) {
     failure = err instanceof BenchTimeout ? err.message : err;
@@ -423,16 +470,20 @@ function readOptions(): Options {
       timeout: { type: "string", default: "15" },
       breakdown: { type: "boolean", default: false },
       "without-lifecycles": { type: "boolean", default: false },
+      reaching: { type: "string", default: "0" },
+      json: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
-      "usage: tsx bench/usagePoll.ts [--scale 1.0] [--timeout 15] [--without-lifecycles] [--breakdown]\n" +
+      "usage: tsx bench/usagePoll.ts [--scale 1.0] [--timeout 15] [--without-lifecycles] [--breakdown] [--reaching 0] [--json FILE]\n" +
         `  --scale    1.0 = ${tenantsAtFullScale} tenants × ${associationsPerTenant} associations\n` +
         "  --timeout  minutes for the whole run (seeding included); then it stops, saying where\n" +
         "  --breakdown  also count the host's storage requests per table and queue (one more proxy hop)\n" +
-        "  --without-lifecycles  no orchestrations: raises are answered 404 and skipped (the poller alone)",
+        "  --without-lifecycles  no orchestrations: raises are answered 404 and skipped (the poller alone)\n" +
+        "  --reaching  the fraction of tenants whose reading reaches a new milestone (raised on each association)\n" +
+        "  --json     also write the figures to FILE as one JSON object",
     );
     process.exit(0);
   }
@@ -440,11 +491,15 @@ function readOptions(): Options {
   const timeoutMinutes = Number(values.timeout);
   if (!(scale > 0 && scale <= 10)) throw new Error("--scale must be a number in (0, 10]");
   if (!(timeoutMinutes > 0)) throw new Error("--timeout must be a positive number of minutes");
+  const reaching = Number(values.reaching);
+  if (!(reaching >= 0 && reaching <= 1)) throw new Error("--reaching must be a fraction in [0, 1]");
   return {
     scale,
     timeoutMinutes,
     breakdown: values.breakdown === true,
     withoutLifecycles: values["without-lifecycles"] === true,
+    reaching,
+    json: values.json,
   };
 }
 
@@ -468,35 +523,65 @@ const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * dayMs)
 /**
  * Every tenant as the fake Graph reports it: yesterday's reports, 400 Microsoft 365 E3 seats and 40
  * active users (10 %) in each claimed workload. Against the seeded baselines (20 active, 5 %) that is
- * a new reading that reaches no milestone and raises no flag: the everyday cycle, where each
- * UsageReported costs one evaluation and no ledger, timeline or webhook writes.
+ * a new reading that reaches no milestone and raises no flag: the everyday cycle, where the poller
+ * judges each association and raises nothing (no orchestrator turn, no ledger, timeline or webhook
+ * writes).
  */
 function steadyTenant(): FakeGraphTenant {
+  return tenantReporting(40);
+}
+
+/** A tenant at 80 active of 400 (20 %): the 15 % milestone, new on each claimed workload. */
+function reachingTenant(): FakeGraphTenant {
+  return tenantReporting(80);
+}
+
+/** Yesterday's reports: 400 E3 seats, `active` users in each claimed workload's report. */
+function tenantReporting(active: number): FakeGraphTenant {
+  const part = (share: number) => Math.round(active * share);
   return {
     refreshDate: isoDay(-1),
     skus: [{ skuPartNumber: "SPE_E3", enabled: 400 }],
     counts: {
       getOffice365ServicesUserCounts: {
-        "Exchange Active": 40,
-        "SharePoint Active": 40,
-        "Teams Active": 40,
-        "Yammer Active": 8,
+        "Exchange Active": active,
+        "SharePoint Active": active,
+        "Teams Active": active,
+        "Yammer Active": part(0.2),
       },
-      getTeamsUserActivityUserCounts: { "Team Chat Messages": 30, "Private Chat Messages": 35, Meetings: 20 },
-      getM365AppUserCounts: { Outlook: 40, Word: 30, Excel: 25, PowerPoint: 10, OneNote: 5 },
-      getSharePointActivityUserCounts: { "Visited Page": 30, "Viewed Or Edited": 25 },
-      getEmailActivityUserCounts: { Send: 35, Read: 40 },
+      getTeamsUserActivityUserCounts: {
+        "Team Chat Messages": part(0.75),
+        "Private Chat Messages": part(0.875),
+        Meetings: part(0.5),
+      },
+      getM365AppUserCounts: {
+        Outlook: active,
+        Word: part(0.75),
+        Excel: part(0.625),
+        PowerPoint: part(0.25),
+        OneNote: part(0.125),
+      },
+      getSharePointActivityUserCounts: { "Visited Page": part(0.75), "Viewed Or Edited": part(0.625) },
+      getEmailActivityUserCounts: { Send: part(0.875), Read: active },
     },
   };
 }
 
 /**
  * The associations and claims as the approval path leaves them: Approved, baseline at approval
- * (5 % active of 400 seats), the program pinned, no flags; one claims row per workload unit in the
- * tenant's partition. Rows go in entity-group transactions of up to 100 (associations by partner,
- * claims by tenant), the entities being exactly what the repositories write (checked on read below).
+ * (5 % active of 400 seats), the program pinned, no flags, nothing recorded in the ledger (the
+ * projection empty); one claims row per workload unit in the tenant's partition. Rows go in
+ * entity-group transactions of up to 100 (associations by partner, claims by tenant), the entities
+ * being exactly what the repositories write (checked on read below). Each tenant's previous reading
+ * (the day before yesterday's report: 20 active of 400 in each claimed workload) is recorded
+ * through the usage store itself, as the daily poll left it.
  */
-async function seed(store: Store, tenantCount: number, deadline: Deadline): Promise<Seeded> {
+async function seed(
+  store: Store,
+  tenantCount: number,
+  reachingFraction: number,
+  deadline: Deadline,
+): Promise<Seeded> {
   const started = performance.now();
   const partners = Array.from({ length: partnerCount }, (_, i) => `bench-partner-${i + 1}`);
   const approvedAt = new Date(Date.now() - 30 * dayMs).toISOString();
@@ -536,6 +621,7 @@ async function seed(store: Store, tenantCount: number, deadline: Deadline): Prom
           workloads: { [workload]: { paidSeats: 400, activeUsers: 20, highWaterMark: 400 } },
         },
         milestoneFlags: [],
+        recordedMilestones: [],
       } satisfies Association);
       associations.push(value);
       claims.push([
@@ -572,17 +658,30 @@ async function seed(store: Store, tenantCount: number, deadline: Deadline): Prom
     await batch.table.submitTransaction(batch.actions);
     done++;
   });
+  const previous = { paidSeats: 400, activeUsers: 20 };
+  await pool(tenants, 16, async (customerTenantId) => {
+    deadline.check("seeding the previous readings");
+    await store.usageSnapshots.recordTenant({
+      customerTenantId,
+      reportRefreshDate: isoDay(-2),
+      fetchedAt: new Date(Date.now() - dayMs).toISOString(),
+      workloads: Object.fromEntries(workloadsByIndex.map((w) => [w, previous])),
+      notMeasurable: {},
+    });
+  });
   return {
     tenants,
+    reaching: tenants.slice(0, Math.round(tenants.length * reachingFraction)),
     associations,
     seconds: (performance.now() - started) / 1000,
-    transactions: batches.length,
+    // Each previous reading: one point read and one entity-group transaction.
+    transactions: batches.length + tenants.length * 2,
   };
 }
 
 /** The association's entity as AssociationRepository writes it (src/store/associations.ts codec). */
 function associationEntity(value: Association) {
-  const { units, request, baseline, milestoneFlags, ...rest } = value;
+  const { units, request, baseline, milestoneFlags, recordedMilestones, ...rest } = value;
   return {
     partitionKey: rest.partnerId,
     rowKey: rest.id,
@@ -591,6 +690,7 @@ function associationEntity(value: Association) {
     requestJson: JSON.stringify(request),
     ...(baseline ? { baselineJson: JSON.stringify(baseline) } : {}),
     ...(milestoneFlags ? { milestoneFlagsJson: JSON.stringify(milestoneFlags) } : {}),
+    ...(recordedMilestones ? { recordedMilestonesJson: JSON.stringify(recordedMilestones) } : {}),
   };
 }
 
@@ -809,6 +909,7 @@ function memoryOf(pid: number): { hwmKb: number; rssKb: number } {
 }
 
 const mib = (kb: number) => (kb / 1024).toFixed(0);
+const round = (n: number) => Math.round(n * 100) / 100;
 
 const delta = (now: HostStats, before: HostStats, fn: string) =>
   (now.succeeded[fn] ?? 0) - (before.succeeded[fn] ?? 0);
@@ -929,7 +1030,9 @@ async function hostRole(): Promise<void> {
     succeeded: {},
     failed: {},
     lastSucceededAt: {},
+    judged: 0,
     raised: 0,
+    unchanged: 0,
     tenantsRaised: 0,
     nothingRaised: 0,
     noOrchestration: 0,
@@ -950,15 +1053,20 @@ async function hostRole(): Promise<void> {
       } else stats.failed[fn] = (stats.failed[fn] ?? 0) + 1;
       return;
     }
-    const raised = /UsageReported raised on (\d+) association/.exec(line);
-    if (raised) {
-      stats.raised += Number(raised[1]);
-      stats.tenantsRaised++;
+    const judged =
+      /(\d+) Approved association\(s\) judged: UsageReported raised on (\d+) association\(s\), (\d+) unchanged/.exec(
+        line,
+      );
+    if (judged) {
+      stats.judged += Number(judged[1]);
+      stats.raised += Number(judged[2]);
+      stats.unchanged += Number(judged[3]);
+      if (Number(judged[2]) > 0) stats.tenantsRaised++;
     } else if (line.includes("nothing new, nothing raised")) stats.nothingRaised++;
     else if (line.includes("has no lifecycle orchestration")) stats.noOrchestration++;
     else if (/raising UsageReported on association \S+ failed/.test(line)) stats.raiseFailures++;
     else if (/queue usagePollTenant: moving message/.test(line)) stats.poisoned++;
-    const enqueued = /usagePoll: (\d+) tenant\(s\) enqueued for (\d+) Approved/.exec(line);
+    const enqueued = /usagePoll: (\d+) tenant\(s\) enqueued for (\d+) association/.exec(line);
     if (enqueued) stats.timerEnqueued = { tenants: Number(enqueued[1]), associations: Number(enqueued[2]) };
   };
   const logger: Logger = {

@@ -15,16 +15,17 @@ export interface UsagePollTenantPorts {
   store: UsagePollPorts["store"];
   usageProvider: UsageProvider;
   clock: () => Date;
+  defaultProgramId: string;
   raise: RaiseLifecycleEvent;
 }
 
 /**
- * Reads one customer tenant's usage (queue `usage-poll`, message `{customerTenantId}` from the
- * usage-poll timer) and hands it to the lifecycles it concerns (`pollTenant` in
- * src/app/usagePolling.ts): UsageReported, payload the reading, on every Approved Modern Work &
- * Security association of the tenant, only when the report is new. Raising on a completed
- * orchestration is accepted and dropped by Durable; an association without an orchestration is
- * logged and skipped.
+ * Reads one customer tenant's usage (queue `usage-poll`, message `{customerTenantId, associations?}`
+ * from the usage-poll timer) and hands it to the lifecycles it concerns (`pollTenant` in
+ * src/app/usagePolling.ts): UsageReported, payload the reading, on each Approved Modern Work &
+ * Security association of the tenant for which a new report changes something (a milestone not
+ * recorded, a flag not stored, nothing left to earn). Raising on a completed orchestration is
+ * accepted and dropped by Durable; an association without an orchestration is logged and skipped.
  *
  * Failures: a provider's TransientDependencyError (throttling, 5xx) and storage or Durable failures
  * throw, so the host retries (then `usage-poll-poison`); a NonRetriableError (consent withdrawn,
@@ -33,7 +34,8 @@ export interface UsagePollTenantPorts {
  */
 export function createUsagePollTenantHandler(getTenantPorts: () => UsagePollTenantPorts) {
   return async (queueEntry: unknown, context: InvocationContext): Promise<void> => {
-    const { customerTenantId: tenant } = readMessage(queueEntry, context);
+    const message = readMessage(queueEntry, context);
+    const tenant = message.customerTenantId;
     const ports = getTenantPorts();
     const tag = `${usagePollTenantName}: tenant ${tenant}`;
     const report = async (association: Association, reading: UsageReading) => {
@@ -46,7 +48,7 @@ export function createUsagePollTenantHandler(getTenantPorts: () => UsagePollTena
         throw err;
       }
     };
-    const result = await pollTenant({ ...ports, report }, tenant, dequeueCountOf(context) > 1);
+    const result = await pollTenant({ ...ports, report }, message, dequeueCountOf(context) > 1);
     switch (result.kind) {
       case "unreadable":
         context.error(`${tag}: usage cannot be read, nothing recorded: ${result.why}`);
@@ -57,7 +59,10 @@ export function createUsagePollTenantHandler(getTenantPorts: () => UsagePollTena
       case "reported":
         for (const id of result.withoutWorkflow)
           context.warn(`${tag}: association ${id} has no lifecycle orchestration; skipped`);
-        context.log(`${tag}: ${result.summary}; UsageReported raised on ${result.reported} association(s)`);
+        context.log(
+          `${tag}: ${result.summary}; ${result.approved} Approved association(s) judged: ` +
+            `UsageReported raised on ${result.reported} association(s), ${result.unchanged} unchanged`,
+        );
     }
   };
 }
@@ -88,7 +93,13 @@ app.storageQueue(usagePollTenantName, {
   connection: "AzureWebJobsStorage",
   extraInputs: [df.input.durableClient()],
   handler: createUsagePollTenantHandler(() => {
-    const { store, clock, usageProvider } = getPorts();
-    return { store, clock, usageProvider, raise: raiseThroughDurableClient };
+    const { store, clock, usageProvider, settings } = getPorts();
+    return {
+      store,
+      clock,
+      usageProvider,
+      defaultProgramId: settings.incentiveProgramId,
+      raise: raiseThroughDurableClient,
+    };
   }),
 });

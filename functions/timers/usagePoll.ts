@@ -1,6 +1,10 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { polledKind } from "../../src/app/usagePolling";
-import type { UsagePollQueue } from "../../src/integrations/usage/usagePollQueue";
+import {
+  maxPolledAssociations,
+  type UsagePollMessage,
+  type UsagePollQueue,
+} from "../../src/integrations/usage/usagePollQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
 
@@ -20,14 +24,17 @@ export interface UsagePollTimerPorts {
  * gets one message (under review too, so a reading exists when the baseline is taken at approval and
  * a threshold already exceeded at claim time is caught)
  * on the usage-poll queue (USAGE_POLL_QUEUE), whatever number of partners or associations it has;
- * `functions/queues/usagePoll.ts` reads each tenant once. A run that enqueues a tenant twice (an
- * overlapping or repeated run) costs one more read: a reading already stored raises nothing.
- * A failure part-way throws; the next occurrence enqueues every tenant again.
+ * `functions/queues/usagePoll.ts` reads each tenant once. The message names the tenant's listed
+ * associations ({id, partnerId}; under review ones too, since one may be Approved by the time the
+ * tenant is read), so the reader point-reads them instead of querying the claims index.
+ * A run that enqueues a tenant twice (an overlapping or repeated run) costs one more read: a
+ * reading already stored raises nothing. A failure part-way throws; the next occurrence enqueues
+ * every tenant again.
  */
 export function createUsagePollTimerHandler(getTimerPorts: () => UsagePollTimerPorts) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const { store, queue } = getTimerPorts();
-    const tenants = new Set<string>();
+    const tenants = new Map<string, { id: string; partnerId: string }[]>();
     let associations = 0;
     let continuationToken: string | undefined;
     do {
@@ -37,14 +44,18 @@ export function createUsagePollTimerHandler(getTimerPorts: () => UsagePollTimerP
         { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
       );
       associations += page.items.length;
-      for (const association of page.items) tenants.add(association.customerTenantId);
+      for (const { customerTenantId, id, partnerId } of page.items)
+        tenants.set(customerTenantId, [...(tenants.get(customerTenantId) ?? []), { id, partnerId }]);
       continuationToken = page.continuationToken;
     } while (continuationToken);
-    const all = [...tenants];
+    const all = [...tenants].map(([customerTenantId, listed]): UsagePollMessage =>
+      // More than a message holds: the reader finds them through the claims index instead.
+      listed.length > maxPolledAssociations
+        ? { customerTenantId }
+        : { customerTenantId, associations: listed },
+    );
     for (let i = 0; i < all.length; i += enqueueBatch)
-      await Promise.all(
-        all.slice(i, i + enqueueBatch).map((customerTenantId) => queue.enqueue({ customerTenantId })),
-      );
+      await Promise.all(all.slice(i, i + enqueueBatch).map((message) => queue.enqueue(message)));
     context.log(
       `${usagePollName}: ${all.length} tenant(s) enqueued for ${associations} association(s) under review or Approved`,
     );

@@ -55,6 +55,9 @@ export async function recordBaseline(
       incentiveProgramId: current.incentiveProgramId ?? program.id,
       incentiveProgramVersion: current.incentiveProgramVersion ?? program.version,
       milestoneFlags: merged,
+      // No ledger row can exist before the first baseline (recordMilestones needs one), so the
+      // projection of the ledger the usage poller reads starts complete and empty.
+      recordedMilestones: current.recordedMilestones ?? (current.baseline ? undefined : []),
       updatedAt: input.at,
     };
   });

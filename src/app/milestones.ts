@@ -10,11 +10,19 @@ import {
   claimedWorkloadsOf,
   flaggedAuditEvent,
   mergeFlags,
+  projectRecorded,
   remainingOf,
   sameFlag,
   sameFlags,
+  sameRecorded,
+  type RecordedMilestone,
 } from "../domain/milestoneRules";
-import { evaluateMilestones, type ReachedMilestone, type WorkloadUsage } from "../domain/milestones";
+import {
+  evaluateMilestones,
+  type MilestoneEvaluation,
+  type ReachedMilestone,
+  type WorkloadUsage,
+} from "../domain/milestones";
 import { workloadCatalog, workloadId, type WorkloadId } from "../domain/workloads";
 import {
   milestoneReachedType,
@@ -46,7 +54,10 @@ export interface RecordMilestonesPorts {
  *    the exactly-once guard), then appended to the timeline as `milestone-reached` and enqueued for
  *    the partner's webhook (`association.milestone_reached`), both under one ID derived from that key;
  * 2. flags the reading raises (a threshold met with too few seats) are appended to the timeline
- *    (`milestone-flagged`) and then merged into the association's `milestoneFlags`.
+ *    (`milestone-flagged`) and then merged into the association's `milestoneFlags`;
+ * 3. the association's `recordedMilestones` (the projection the usage poller evaluates against) is
+ *    brought up to the ledger, after the ledger: a crash in between leaves it behind, which only
+ *    costs the poller one more event, never a milestone.
  * Ledger rows whose `earnedAt` is this call's `at` were written by an earlier attempt of this very
  * call: they are evaluated again, so a crash between the ledger insert and the timeline or the
  * webhook is repaired by the retry (both are idempotent). A row another call inserted meanwhile
@@ -69,15 +80,12 @@ export async function recordMilestones(
     return { reached: 0, remaining: remainingOf(program, workloads, ledger, association.milestoneFlags) };
 
   const ours = ledger.filter((e) => e.earnedAt === input.at);
-  const evaluation = evaluateMilestones({
+  const evaluation = evaluate(
     program,
-    claimedWorkloads: workloads,
-    baseline: { approvedAt: baseline.approvedAt, workloads: baseline.workloads },
-    reading: { reportRefreshDate: input.reading.reportRefreshDate, workloads: known(input.reading) },
-    recorded: ledger
-      .filter((e) => e.earnedAt !== input.at)
-      .map((e) => ({ workload: e.workload, key: e.milestoneKey })),
-  });
+    { ...association, baseline },
+    input.reading,
+    keysOf(ledger.filter((e) => e.earnedAt !== input.at)),
+  );
 
   const recorded: IncentiveLedgerEntry[] = [];
   for (const milestone of evaluation.reached) {
@@ -97,14 +105,83 @@ export async function recordMilestones(
   // the same event again (a no-op), instead of finding it stored and never telling anyone.
   for (const flag of fresh) await store.auditEvents.append(flaggedAuditEvent(association, flag, input.at));
   const flags = mergeFlags(stored, fresh, recorded);
-  if (flags.length !== stored.length || fresh.length > 0)
+  const projection = projectRecorded(keysOf(all));
+  const projected = association.recordedMilestones;
+  if (
+    flags.length !== stored.length ||
+    fresh.length > 0 ||
+    !projected ||
+    !sameRecorded(projected, projection)
+  )
     await store.associations.update(association.partnerId, association.id, (current) => {
       const next = mergeFlags(current.milestoneFlags ?? [], fresh, recorded);
-      if (sameFlags(next, current.milestoneFlags ?? [])) return current;
-      return { ...current, milestoneFlags: next, updatedAt: input.at };
+      // A union: a concurrent call may have projected rows this one never read.
+      const nextProjection = projectRecorded([...(current.recordedMilestones ?? []), ...projection]);
+      const flagsChanged = !sameFlags(next, current.milestoneFlags ?? []);
+      const projectionChanged =
+        !current.recordedMilestones || !sameRecorded(current.recordedMilestones, nextProjection);
+      if (!flagsChanged && !projectionChanged) return current;
+      // The projection is internal: only a change partners see moves `updatedAt`.
+      return {
+        ...current,
+        milestoneFlags: next,
+        recordedMilestones: nextProjection,
+        ...(flagsChanged ? { updatedAt: input.at } : {}),
+      };
     });
   return { reached: recorded.length, remaining: remainingOf(program, workloads, all, flags) };
 }
+
+/** Why a reading must go to an association's lifecycle (`newsOf`); nothing when it changes nothing. */
+export type ReadingNews = "no-baseline" | "milestone" | "flag" | "nothing-left";
+
+/**
+ * What one reading would change for an Approved association, judged exactly as recordMilestones
+ * judges it (the same evaluation over the same baseline, program and stored flags), against
+ * `recorded`: the association's projection of its ledger, or the ledger itself. A new milestone, a
+ * flag not stored yet, or nothing left to earn (the lifecycle completes on it) is news; so is a
+ * missing baseline (it cannot be judged here; the lifecycle keeps the event until it has one).
+ * A projection behind the ledger can only make news of what is recorded already (recordMilestones
+ * then records nothing); it never hides a milestone.
+ */
+export function newsOf(
+  association: Association,
+  reading: UsageReading,
+  recorded: readonly RecordedMilestone[],
+  defaultProgramId: string,
+): ReadingNews | undefined {
+  const { baseline } = association;
+  if (!baseline) return "no-baseline";
+  const program = programOf(association, defaultProgramId);
+  const evaluation = evaluate(program, { ...association, baseline }, reading, recorded);
+  if (evaluation.reached.length > 0) return "milestone";
+  const stored = association.milestoneFlags ?? [];
+  if (evaluation.flags.some((f) => !stored.some((s) => sameFlag(s, f)))) return "flag";
+  const ledger = recorded.map((r) => ({ workload: r.workload, milestoneKey: r.key }));
+  if (remainingOf(program, claimedWorkloadsOf(association), ledger, stored) === 0) return "nothing-left";
+  return undefined;
+}
+
+/** The one evaluation both the lifecycle's recordMilestones and the poller's `newsOf` make. */
+function evaluate(
+  program: IncentiveProgram,
+  association: Association & { baseline: NonNullable<Association["baseline"]> },
+  reading: UsageReading,
+  recorded: readonly RecordedMilestone[],
+): MilestoneEvaluation {
+  const { baseline } = association;
+  return evaluateMilestones({
+    program,
+    claimedWorkloads: claimedWorkloadsOf(association),
+    baseline: { approvedAt: baseline.approvedAt, workloads: baseline.workloads },
+    reading: { reportRefreshDate: reading.reportRefreshDate, workloads: known(reading) },
+    recorded,
+  });
+}
+
+/** Ledger rows as the evaluation and the projection name them. */
+const keysOf = (entries: readonly IncentiveLedgerEntry[]): RecordedMilestone[] =>
+  entries.map((e) => ({ workload: e.workload, key: e.milestoneKey }));
 
 /** The program the association was approved under, or the configured one. */
 export function programOf(association: Association, defaultProgramId: string): IncentiveProgram {
@@ -201,8 +278,8 @@ function reachedWebhookEvent(
 }
 
 /** Every ledger row of the association (a key range in the partner's partition), all pages. */
-async function ledgerOf(
-  store: RecordMilestonesPorts["store"],
+export async function ledgerOf(
+  store: Pick<Store, "incentiveLedger">,
   association: Association,
 ): Promise<IncentiveLedgerEntry[]> {
   const entries: IncentiveLedgerEntry[] = [];

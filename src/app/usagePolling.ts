@@ -1,18 +1,23 @@
 import type { Association } from "../domain/association";
 import { NonRetriableError } from "../domain/errors";
 import type { UsageReading } from "../domain/lifecycle";
+import type { RecordedMilestone } from "../domain/milestoneRules";
 import type { WorkloadId } from "../domain/workloads";
+import type { UsagePollMessage } from "../integrations/usage/usagePollQueue";
 import { tenantUsage, type ParsedTenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
 import type { Store } from "../store/store";
 import type { RecordOutcome } from "../store/usageSnapshots";
+import { ledgerOf, newsOf } from "./milestones";
 
 /** The association kind whose usage earns incentives per tenant × workload: the one polled. */
 export const polledKind = "cpor-osu-modern-work-security";
 
 export interface UsagePollPorts {
-  store: Pick<Store, "usageSnapshots" | "claims" | "associations">;
+  store: Pick<Store, "usageSnapshots" | "claims" | "associations" | "incentiveLedger">;
   usageProvider: UsageProvider;
   clock: () => Date;
+  /** For an association approved without a recorded program (settings.incentiveProgramId). */
+  defaultProgramId: string;
   /** Hands a reading to one association's workflow; "no-workflow" when it has none. */
   report: (association: Association, reading: UsageReading) => Promise<"reported" | "no-workflow">;
 }
@@ -20,25 +25,39 @@ export interface UsagePollPorts {
 export type TenantPollResult =
   | { kind: "unreadable"; why: string }
   | { kind: "nothing-new"; summary: string }
-  | { kind: "reported"; summary: string; reported: number; withoutWorkflow: string[] };
+  | {
+      kind: "reported";
+      summary: string;
+      /** Approved polled associations the reading was judged for. */
+      approved: number;
+      reported: number;
+      /** Judged: the reading changes nothing for them, so nothing was raised. */
+      unchanged: number;
+      withoutWorkflow: string[];
+    };
 
 /**
  * One customer tenant's usage, read once however many partners and associations it has:
  * 1. the tenant is read through the UsageProvider (a NonRetriableError — consent withdrawn, 401/403
  *    — is answered as "unreadable": the next poll tries again; transient failures throw);
- * 2. each workload's reading is recorded (stored / duplicate / stale, keyed on the refresh date),
+ * 2. the reading is recorded, each workload stored / duplicate / stale (keyed on the refresh date),
  *    and which workloads cannot be measured (recorded with their reason, cleared once measured
- *    again: idempotent, a redelivered poll changes nothing);
+ *    again): idempotent, a redelivered poll changes nothing;
  * 3. only when something was newly stored (or, on a redelivery, a duplicate: the attempt before may
- *    have stored it and failed before reporting) the reading goes to every Approved Modern Work &
- *    Security association holding a workload of the tenant. A failure to report one association
- *    is thrown after the others had theirs, so the message is retried.
+ *    have stored it and failed before reporting) the reading is judged for every Approved Modern
+ *    Work & Security association holding a workload of the tenant (the message's list, else the
+ *    claims index), with the lifecycle's own rules (`newsOf`) against the association's projection
+ *    of its ledger (the ledger itself where the row has none). It goes to the association's
+ *    workflow only when it reaches a milestone not recorded, raises a flag not stored, or leaves
+ *    nothing to earn; a reading that changes nothing costs the workflow nothing. A failure to report
+ *    one association is thrown after the others had theirs, so the message is retried.
  */
 export async function pollTenant(
   ports: UsagePollPorts,
-  customerTenantId: string,
+  message: UsagePollMessage,
   redelivered: boolean,
 ): Promise<TenantPollResult> {
+  const { customerTenantId } = message;
   let usage: ParsedTenantUsage;
   try {
     usage = tenantUsage.parse(await ports.usageProvider.readTenant(customerTenantId, ports.clock()));
@@ -46,37 +65,33 @@ export async function pollTenant(
     if (!(err instanceof NonRetriableError)) throw err;
     return { kind: "unreadable", why: err.message };
   }
-  const entries = Object.entries(usage.workloads).flatMap(([workload, counts]) =>
-    counts === undefined ? [] : [{ workload: workload as keyof ParsedTenantUsage["workloads"], counts }],
-  );
-  const outcomes = await Promise.all(
-    entries.map(({ workload, counts }) =>
-      ports.store.usageSnapshots.record({
-        customerTenantId,
-        workload,
-        reportRefreshDate: usage.reportRefreshDate,
-        paidSeats: counts.paidSeats,
-        activeUsers: counts.activeUsers,
-        fetchedAt: usage.fetchedAt,
-      }),
-    ),
-  );
-  const unmeasured = await recordMeasurability(ports.store, customerTenantId, usage);
-  const counted = countOutcomes(outcomes);
+  const outcomes = await ports.store.usageSnapshots.recordTenant({
+    customerTenantId,
+    reportRefreshDate: usage.reportRefreshDate,
+    fetchedAt: usage.fetchedAt,
+    workloads: usage.workloads,
+    notMeasurable: usage.notMeasurable,
+  });
+  const unmeasured = Object.keys(usage.notMeasurable) as WorkloadId[];
+  const counted = countOutcomes(Object.values(outcomes));
   const summary =
     `report of ${usage.reportRefreshDate}: ${counted.stored} stored, ${counted.duplicate} duplicate, ${counted.stale} stale` +
     (unmeasured.length > 0 ? `; not measurable: ${unmeasured.join(", ")}` : "");
   if (counted.stored === 0 && !(redelivered && counted.duplicate > 0))
     return { kind: "nothing-new", summary };
 
-  const reading: UsageReading = {
-    reportRefreshDate: usage.reportRefreshDate,
-    workloads: Object.fromEntries(entries.map(({ workload, counts }) => [workload, counts])),
-  };
+  const reading: UsageReading = { reportRefreshDate: usage.reportRefreshDate, workloads: usage.workloads };
+  const approved = await approvedAssociationsOf(ports.store, message);
+  const judged = await Promise.all(
+    approved.map(async (association) => ({
+      association,
+      news: newsOf(association, reading, await recordedOf(ports.store, association), ports.defaultProgramId),
+    })),
+  );
   const failures: unknown[] = [];
   const withoutWorkflow: string[] = [];
   let reported = 0;
-  for (const association of await approvedAssociationsOf(ports.store, customerTenantId)) {
+  for (const { association } of judged.filter((j) => j.news !== undefined)) {
     try {
       if ((await ports.report(association, reading)) === "reported") reported++;
       else withoutWorkflow.push(association.id);
@@ -85,51 +100,43 @@ export async function pollTenant(
     }
   }
   if (failures.length > 0) throw failures[0];
-  return { kind: "reported", summary, reported, withoutWorkflow };
+  const unchanged = judged.filter((j) => j.news === undefined).length;
+  return { kind: "reported", summary, approved: approved.length, reported, unchanged, withoutWorkflow };
+}
+
+/** The milestones recorded for the association: its projection, or its ledger on an older row. */
+async function recordedOf(
+  store: UsagePollPorts["store"],
+  association: Association,
+): Promise<readonly RecordedMilestone[]> {
+  if (association.recordedMilestones) return association.recordedMilestones;
+  return (await ledgerOf(store, association)).map((e) => ({ workload: e.workload, key: e.milestoneKey }));
 }
 
 /**
- * Brings the tenant's not-measurable rows in line with the reading: one query, then writes only
- * where something changed (a new or changed reason; a workload measured again). Returns the
- * workloads not measurable now.
+ * Approved Modern Work & Security associations holding a workload of the tenant (any partner): those
+ * the message names, else the claims index's holders; each read by its key and checked now.
  */
-async function recordMeasurability(
-  store: UsagePollPorts["store"],
-  customerTenantId: string,
-  usage: ParsedTenantUsage,
-): Promise<WorkloadId[]> {
-  const before = new Map(
-    (await store.usageSnapshots.notMeasurable(customerTenantId)).map((r) => [r.workload, r]),
-  );
-  const now = Object.entries(usage.notMeasurable).flatMap(([workload, reason]) =>
-    reason === undefined ? [] : [{ workload: workload as WorkloadId, reason }],
-  );
-  await Promise.all([
-    ...now
-      .filter(({ workload, reason }) => before.get(workload)?.reason !== reason)
-      .map(({ workload, reason }) =>
-        store.usageSnapshots.recordNotMeasurable(customerTenantId, workload, reason, usage.fetchedAt),
-      ),
-    ...Object.keys(usage.workloads)
-      .filter((workload) => before.has(workload as WorkloadId))
-      .map((workload) => store.usageSnapshots.clearNotMeasurable(customerTenantId, workload as WorkloadId)),
-  ]);
-  return now.map(({ workload }) => workload);
-}
-
-/** Approved Modern Work & Security associations holding a workload of the tenant (any partner). */
 async function approvedAssociationsOf(
   store: UsagePollPorts["store"],
-  customerTenantId: string,
+  message: UsagePollMessage,
 ): Promise<Association[]> {
+  const { customerTenantId } = message;
   const holders = new Map<string, string>(); // association ID → partner ID
-  for (const claim of await store.claims.listByTenant(customerTenantId))
-    if (claim.unit.startsWith("workload:")) holders.set(claim.associationId, claim.partnerId);
+  if (message.associations) for (const { id, partnerId } of message.associations) holders.set(id, partnerId);
+  else
+    for (const claim of await store.claims.listByTenant(customerTenantId))
+      if (claim.unit.startsWith("workload:")) holders.set(claim.associationId, claim.partnerId);
   const found = await Promise.all(
     [...holders].map(([associationId, partnerId]) => store.associations.find(partnerId, associationId)),
   );
   return found.flatMap((f) =>
-    f && f.value.status === "Approved" && f.value.kind === polledKind ? [f.value] : [],
+    f &&
+    f.value.status === "Approved" &&
+    f.value.kind === polledKind &&
+    f.value.customerTenantId === customerTenantId
+      ? [f.value]
+      : [],
   );
 }
 

@@ -4,6 +4,7 @@ import { createAssociationInput, palLinkRequest } from "./schemas/createAssociat
 import { guid, shortText } from "./schemas/primitives";
 import { reviewRecord } from "./review";
 import { actor, associationStatus } from "./status";
+import { workloadId } from "./workloads";
 
 /** One applied status change, as `lastChange` keeps it (the timeline's `status-changed` entry). */
 export const statusChangeRecord = z
@@ -158,6 +159,17 @@ export const association = z
       .array(
         z.object({ workload: z.string(), key: z.string(), reason: z.string(), message: z.string() }).strict(),
       )
+      .optional(),
+    /**
+     * Internal, never shown in the API: the milestones the incentive ledger holds for this
+     * association as {workload, key}, written by recordMilestones after its ledger inserts (so it may
+     * lag the ledger, never lead it) and set empty with the first baseline (no row can exist before).
+     * The usage poller evaluates readings against it instead of querying the ledger. Only the
+     * highest `hwm-N` of a workload is kept: evaluation needs no other. Absent on rows written before
+     * it existed: then the ledger is the source.
+     */
+    recordedMilestones: z
+      .array(z.object({ workload: workloadId, key: z.string().min(1) }).strict())
       .optional(),
     dpor: dporDetails.optional(),
     pal: palDetails.optional(),

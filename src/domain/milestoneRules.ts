@@ -2,7 +2,7 @@ import type { Association } from "./association";
 import type { AuditEvent } from "./auditEvent";
 import type { IncentiveLedgerEntry } from "./incentiveLedgerEntry";
 import type { IncentiveProgram } from "./incentiveProgram";
-import { highWaterMarkFlagKey, type MilestoneFlag } from "./milestones";
+import { highWaterMarkFlagKey, highWaterMarkOf, type MilestoneFlag } from "./milestones";
 import { workloadCatalog, type WorkloadId } from "./workloads";
 
 /**
@@ -116,3 +116,32 @@ export const sameFlag = (
 
 export const sameFlags = (a: readonly StoredFlag[], b: readonly StoredFlag[]) =>
   a.length === b.length && a.every((f, i) => b[i] !== undefined && sameFlag(f, b[i]));
+
+/** One milestone the ledger holds, as the association's projection keeps it. */
+export type RecordedMilestone = NonNullable<Association["recordedMilestones"]>[number];
+
+/**
+ * The projection of ledger rows kept on the association: each {workload, key} once, by workload then
+ * key, and of the high-water mark's `hwm-N` only the highest per workload (evaluation reads no
+ * other: the prior mark is the highest recorded), so it stays a few entries per claimed workload.
+ */
+export function projectRecorded(entries: readonly RecordedMilestone[]): RecordedMilestone[] {
+  const highest = new Map<string, number>();
+  for (const { workload, key } of entries) {
+    const mark = highWaterMarkOf(key);
+    if (mark !== undefined) highest.set(workload, Math.max(mark, highest.get(workload) ?? mark));
+  }
+  const kept = new Map<string, RecordedMilestone>();
+  for (const { workload, key } of entries) {
+    const mark = highWaterMarkOf(key);
+    if (mark === undefined || mark === highest.get(workload))
+      kept.set(`${workload}|${key}`, { workload, key });
+  }
+  return [...kept.values()].sort(
+    (a, b) => a.workload.localeCompare(b.workload) || a.key.localeCompare(b.key),
+  );
+}
+
+/** Two projections (as `projectRecorded` orders them) name the same milestones. */
+export const sameRecorded = (a: readonly RecordedMilestone[], b: readonly RecordedMilestone[]) =>
+  a.length === b.length && a.every((r, i) => r.workload === b[i]?.workload && r.key === b[i]?.key);

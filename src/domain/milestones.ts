@@ -198,9 +198,15 @@ function evaluateHighWaterMarkProgram(program: HighWaterMarkProgram, s: Subject)
 /** The N of every recorded `hwm-N` key. */
 function recordedMarks(keys: readonly string[]): number[] {
   return keys.flatMap((key) => {
-    const match = /^hwm-(\d+)$/.exec(key);
-    return match?.[1] === undefined ? [] : [Number(match[1])];
+    const mark = highWaterMarkOf(key);
+    return mark === undefined ? [] : [mark];
   });
+}
+
+/** N of an `hwm-N` ledger key (the high-water mark it paid up to); undefined for any other key. */
+export function highWaterMarkOf(key: string): number | undefined {
+  const match = /^hwm-(\d+)$/.exec(key);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 export type SizeCheck = { eligible: true; band: SeatBand | undefined } | { eligible: false; reason: string };

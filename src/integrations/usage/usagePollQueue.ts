@@ -10,7 +10,24 @@ import type { StorageConnection } from "../../store/tableStore";
  */
 export const usagePollQueue = "usage-poll";
 
-export const usagePollMessage = z.object({ customerTenantId: guid }).strict();
+/** At most this many associations ride in a message (a tenant has one holder per workload unit). */
+export const maxPolledAssociations = 100;
+
+/**
+ * `associations`: the tenant's polled associations the timer listed (under review or Approved), so
+ * the reader point-reads each instead of querying the claims index; it still checks each is
+ * Approved and of the polled kind when it reads. A message without it (an older timer, or a tenant
+ * with more than the maximum) is answered from the claims index.
+ */
+export const usagePollMessage = z
+  .object({
+    customerTenantId: guid,
+    associations: z
+      .array(z.object({ id: z.string().min(1).max(64), partnerId: z.string().min(1).max(64) }).strict())
+      .max(maxPolledAssociations)
+      .optional(),
+  })
+  .strict();
 export type UsagePollMessage = z.infer<typeof usagePollMessage>;
 
 /** The port the timer enqueues through. */

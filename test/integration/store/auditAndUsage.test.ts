@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../../src/domain/auditEvent";
 import type { UsageSnapshot } from "../../../src/domain/usageSnapshot";
+import type { TenantReading } from "../../../src/store/usageSnapshots";
 import { testStore } from "../../support/storage";
 
 describe("AuditEventRepository", () => {
@@ -78,5 +79,144 @@ describe("UsageSnapshotRepository", () => {
 
   it("answers nothing for a tenant never read", async () => {
     expect(await store.usageSnapshots.latest(randomUUID(), "exchange")).toBeUndefined();
+  });
+});
+
+describe("UsageSnapshotRepository: one read of a tenant", () => {
+  const store = testStore();
+  const read = (
+    tenant: string,
+    date: string,
+    workloads: TenantReading["workloads"],
+    notMeasurable: TenantReading["notMeasurable"] = {},
+  ): TenantReading => ({
+    customerTenantId: tenant,
+    reportRefreshDate: date,
+    fetchedAt: `${date}T06:00:00.000Z`,
+    workloads,
+    notMeasurable,
+  });
+  const seats = (activeUsers: number) => ({ paidSeats: 200, activeUsers });
+
+  /** Every request the store makes to the usage table, by HTTP method. */
+  async function countingRequests() {
+    const table = await store.tables.table("usageSnapshots");
+    const methods: string[] = [];
+    const pipeline = table.pipeline;
+    const policy = {
+      name: "count",
+      sendRequest: (request: { method: string }, next: (r: never) => Promise<unknown>) => {
+        methods.push(request.method);
+        return next(request as never);
+      },
+    };
+    pipeline.addPolicy(policy as never);
+    return { methods, stop: () => pipeline.removePolicy({ name: "count" }) };
+  }
+
+  it("answers stored, duplicate or stale per workload, and a redelivered read changes nothing", async () => {
+    const tenant = randomUUID();
+    const first = read(tenant, "2026-11-03", { teams: seats(40), exchange: seats(20) });
+    expect(await store.usageSnapshots.recordTenant(first)).toEqual({ teams: "stored", exchange: "stored" });
+    expect(await store.usageSnapshots.recordTenant(first)).toEqual({
+      teams: "duplicate",
+      exchange: "duplicate",
+    });
+    // Exchange moved on alone (record), so the next read is new for Teams and stale for Exchange.
+    await store.usageSnapshots.record({
+      customerTenantId: tenant,
+      workload: "exchange",
+      reportRefreshDate: "2026-11-05",
+      ...seats(30),
+      fetchedAt: "2026-11-05T06:00:00.000Z",
+    });
+    expect(
+      await store.usageSnapshots.recordTenant(
+        read(tenant, "2026-11-04", { teams: seats(50), exchange: seats(25) }),
+      ),
+    ).toEqual({ teams: "stored", exchange: "stale" });
+    expect((await store.usageSnapshots.latest(tenant, "teams"))?.activeUsers).toBe(50);
+    expect((await store.usageSnapshots.latest(tenant, "exchange"))?.activeUsers).toBe(30);
+    expect((await store.usageSnapshots.latestByTenant(tenant)).map((r) => r.reportRefreshDate)).toEqual([
+      "2026-11-05",
+      "2026-11-04",
+    ]);
+    expect((await store.usageSnapshots.tenantReadings(tenant)).length).toBe(4);
+  });
+
+  it("costs one point read and one transaction, and a repeat only the read", async () => {
+    const tenant = randomUUID();
+    await store.usageSnapshots.recordTenant(read(tenant, "2026-11-03", { teams: seats(40) }));
+    const counting = await countingRequests();
+    try {
+      const next = read(
+        tenant,
+        "2026-11-04",
+        { teams: seats(40), exchange: seats(20), sharepoint: seats(5) },
+        {
+          intune: "no Intune licence",
+        },
+      );
+      await store.usageSnapshots.recordTenant(next);
+      expect(counting.methods).toEqual(["GET", "POST"]); // the summary, then one $batch
+      counting.methods.length = 0;
+      await store.usageSnapshots.recordTenant(next);
+      expect(counting.methods).toEqual(["GET"]);
+    } finally {
+      counting.stop();
+    }
+  });
+
+  it("records what cannot be measured, keeps `since` when the reason changes, forgets it once measured", async () => {
+    const tenant = randomUUID();
+    await store.usageSnapshots.recordTenant(
+      read(tenant, "2026-11-03", { teams: seats(40) }, { intune: "403" }),
+    );
+    await store.usageSnapshots.recordTenant(
+      read(tenant, "2026-11-04", { teams: seats(41) }, { intune: "no licence", exchange: "403" }),
+    );
+    expect(await store.usageSnapshots.notMeasurable(tenant)).toEqual([
+      { workload: "exchange", reason: "403", since: "2026-11-04T06:00:00.000Z" },
+      { workload: "intune", reason: "no licence", since: "2026-11-03T06:00:00.000Z" },
+    ]);
+    await store.usageSnapshots.recordTenant(
+      read(tenant, "2026-11-05", { intune: seats(3) }, { exchange: "403" }),
+    );
+    expect((await store.usageSnapshots.notMeasurable(tenant)).map((r) => r.workload)).toEqual(["exchange"]);
+  });
+
+  it("picks up a tenant whose rows were written before the summary existed", async () => {
+    const tenant = randomUUID();
+    const table = await store.tables.table("usageSnapshots");
+    // As the repository used to leave them: a reading, its pointer, a not-measurable row; no summary.
+    await table.createEntity({
+      partitionKey: tenant,
+      rowKey: "reading|teams|2026-11-03",
+      workload: "teams",
+      reportRefreshDate: "2026-11-03",
+      ...seats(40),
+      fetchedAt: "2026-11-03T06:00:00.000Z",
+    });
+    await table.createEntity({
+      partitionKey: tenant,
+      rowKey: "latest|teams",
+      reportRefreshDate: "2026-11-03",
+    });
+    await table.createEntity({
+      partitionKey: tenant,
+      rowKey: "measurability|intune",
+      reason: "403",
+      since: "2026-11-01T06:00:00.000Z",
+    });
+    expect(await store.usageSnapshots.recordTenant(read(tenant, "2026-11-02", { teams: seats(1) }))).toEqual({
+      teams: "stale",
+    });
+    expect(
+      await store.usageSnapshots.recordTenant(
+        read(tenant, "2026-11-03", { teams: seats(1), intune: seats(2) }),
+      ),
+    ).toEqual({ teams: "duplicate", intune: "stored" });
+    expect(await store.usageSnapshots.notMeasurable(tenant)).toEqual([]);
+    expect((await store.usageSnapshots.latest(tenant, "teams"))?.activeUsers).toBe(40);
   });
 });

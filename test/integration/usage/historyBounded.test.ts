@@ -8,11 +8,13 @@ import { startApp, type AppUnderTest } from "../../support/app";
 import { createStore, type Store } from "../../../src/store/store";
 
 /**
- * An Approved association whose usage never reaches a milestone is polled for months: its lifecycle
- * orchestration (instance ID = association ID) continues as new after every reading, so its stored
- * history stays the size of one execution however many readings it has seen. The real app on the
- * local host, usage from the fake Graph; the test drives the usage-poll queue, one reading (a new
- * report refresh date, one day later each time) per cycle.
+ * An Approved association polled for months: its lifecycle orchestration (instance ID = association
+ * ID) continues as new after every reading it is told of, so its stored history stays the size of
+ * one execution however many readings it has seen. Under the high-water-mark program every new seat
+ * pays, so a tenant growing by one seat a day is news every day (a reading that changes nothing
+ * raises no event at all: the last cycle checks that). The real app on the local host, usage from
+ * the fake Graph; the test drives the usage-poll queue, one reading (a new report refresh date, one
+ * day later each time) per cycle.
  */
 const dayMs = 86_400_000;
 const date = (offsetDays: number) => new Date(Date.now() + offsetDays * dayMs).toISOString().slice(0, 10);
@@ -32,6 +34,7 @@ describe("usage loop history", () => {
       GRAPH_CLIENT_SECRET: graph.clientSecret,
       AZURE_AUTHORITY_HOST: graph.authorityHost,
       GRAPH_BASE_URL: graph.graphBaseUrl,
+      INCENTIVE_PROGRAM: "high-water-mark",
       // An idle usage-poll queue is polled every 100 ms at most: 50 cycles stay well within a minute.
       AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.100",
     });
@@ -45,11 +48,16 @@ describe("usage loop history", () => {
     await graph?.stop();
   });
 
-  /** The tenant's Graph reports as of `refreshDate`: 400 Microsoft 365 E3 seats, these active users. */
-  function report(tenant: string, refreshDate: string, active: { teams: number; exchange: number }) {
+  /** The tenant's Graph reports as of `refreshDate`: `seats` Microsoft 365 E3 seats, these active users. */
+  function report(
+    tenant: string,
+    refreshDate: string,
+    active: { teams: number; exchange: number },
+    seats = 400,
+  ) {
     graph.setTenant(tenant, {
       refreshDate,
-      skus: [{ skuPartNumber: "SPE_E3", enabled: 400 }],
+      skus: [{ skuPartNumber: "SPE_E3", enabled: seats }],
       counts: {
         getOffice365ServicesUserCounts: { "Teams Active": active.teams, "Exchange Active": active.exchange },
       },
@@ -127,18 +135,37 @@ describe("usage loop history", () => {
     const stored: number[] = [];
     const current: number[] = [];
     for (let cycle = 1; cycle <= cycles; cycle++) {
-      // Usage grows a little, never to 15% (60 of 400 seats): nothing is ever earned.
-      report(tenant, date(cycle), { teams: 30 + (cycle % 25), exchange: 12 + (cycle % 30) });
+      // One more seat every day at 25% active: the new seat is paid (and only it).
+      report(tenant, date(cycle), { teams: 101 + cycle, exchange: 101 + cycle }, 400 + cycle);
       await enqueuePoll(tenant);
       executionId = await waitingAfter(id, executionId);
       stored.push(await hub.storedHistoryRows(id));
       current.push((await hub.loadHistory(id)).events.length);
     }
 
-    // Every reading was read, recorded and evaluated; none earned anything.
+    // Every reading was read, recorded and evaluated: one seat paid per day and workload; the
+    // association keeps only the highest mark of each workload.
     expect((await store.usageSnapshots.latest(tenant, "teams"))?.reportRefreshDate).toBe(date(cycles));
-    expect((await store.incentiveLedger.list(partner.partnerId, { associationId: id })).items).toEqual([]);
-    expect((await store.associations.get(partner.partnerId, id)).value.milestoneFlags ?? []).toEqual([]);
+    const ledger = await store.incentiveLedger.listAll(partner.partnerId, { associationId: id });
+    expect(ledger).toHaveLength(cycles * 2);
+    expect(ledger.every((e) => e.units === 1)).toBe(true);
+    expect((await store.associations.get(partner.partnerId, id)).value.recordedMilestones).toEqual([
+      { workload: "exchange", key: `hwm-${400 + cycles}` },
+      { workload: "teams", key: `hwm-${400 + cycles}` },
+    ]);
+
+    // A new report with no new seat changes nothing: read and stored, no event, the same execution.
+    const readsBefore = graph.stats(tenant).subscribedSkusCalls;
+    report(tenant, date(cycles + 1), { teams: 120, exchange: 120 }, 400 + cycles);
+    await enqueuePoll(tenant);
+    await until(
+      "the unchanged reading stored",
+      async () =>
+        graph.stats(tenant).subscribedSkusCalls > readsBefore &&
+        (await store.usageSnapshots.latest(tenant, "teams"))?.reportRefreshDate === date(cycles + 1),
+    );
+    await sleep(500);
+    expect((await app.host.hub.getInstance(id))?.executionId).toBe(executionId);
 
     // Bounded: after the 50th reading no more rows than after the 1st, and never more in between;
     // the current execution's history is the same size after every reading.

@@ -123,6 +123,7 @@ describe("recordBaseline activity", () => {
         },
       },
       milestoneFlags: [],
+      recordedMilestones: [],
     });
   });
 
@@ -384,6 +385,7 @@ describe("usage poll: one tenant", () => {
       store,
       usageProvider: provider,
       clock: () => new Date("2026-11-12T06:00:00.000Z"),
+      defaultProgramId: "fy20-osu-milestones",
       raise: (associationId, eventName, payload) => {
         const failure = raiseFails?.(associationId);
         if (failure) return Promise.reject(failure);
@@ -465,6 +467,28 @@ describe("usage poll: one tenant", () => {
     expect(down.raised.map((r) => r.associationId)).toEqual([exchange.id]);
   });
 
+  it("reads the associations the message names instead of the claims index, and checks each", async () => {
+    const store = testStore();
+    const { tenant, teams, exchange, draft } = await tenantWithAssociations(store);
+    const claimsRead: string[] = [];
+    const claims = {
+      listByTenant: (id: string) => {
+        claimsRead.push(id);
+        return store.claims.listByTenant(id);
+      },
+    } as unknown as Store["claims"];
+    const { handle, raised } = handler({ ...store, claims }, scriptedProvider(r1).provider);
+    const names = [teams, exchange, draft].map(({ id, partnerId }) => ({ id, partnerId }));
+
+    await handle({ customerTenantId: tenant, associations: names }, invocation().context);
+    expect(claimsRead).toEqual([]);
+    expect(raised.map((r) => r.associationId).sort()).toEqual([teams.id, exchange.id].sort()); // not the Draft
+
+    await handle({ customerTenantId: tenant }, invocation(2).context); // no list: the claims index
+    expect(claimsRead).toEqual([tenant]);
+    expect(raised).toHaveLength(4);
+  });
+
   it.each([
     ["not JSON", "{"],
     ["no tenant", "{}"],
@@ -472,6 +496,163 @@ describe("usage poll: one tenant", () => {
   ])("sends a message that is %s to the poison queue", async (_what, message) => {
     const { handle } = handler(testStore(), scriptedProvider(r1).provider);
     await expect(handle(message, invocation().context)).rejects.toBeInstanceOf(NonRetriableError);
+  });
+});
+
+describe("usage poll: events only on change", () => {
+  const program = "fy20-osu-milestones";
+
+  /** One association of a fresh tenant, Approved on 10 November with its baseline (nothing at approval). */
+  async function baselined(store: Store, workloads: ("teams" | "exchange" | "sharepoint")[]) {
+    const association = await seed(store, { workloads });
+    await createRecordBaseline({ store, programId: program })({
+      associationId: association.id,
+      partnerId: association.partnerId,
+      at: at(10),
+    });
+    return association;
+  }
+
+  /** Polls the tenant with one reading, as the queue trigger does; answers the raised association IDs. */
+  async function poll(store: Store, association: Association, reading: UsageReading, dequeueCount = 1) {
+    const raised: string[] = [];
+    const { context, lines } = invocation(dequeueCount);
+    const handle = createUsagePollTenantHandler(() => ({
+      store,
+      usageProvider: scriptedProvider(reading).provider,
+      clock: () => new Date(`${reading.reportRefreshDate}T06:00:00.000Z`),
+      defaultProgramId: program,
+      raise: (associationId) => {
+        raised.push(associationId);
+        return Promise.resolve();
+      },
+    }));
+    await handle({ customerTenantId: association.customerTenantId }, context);
+    return { raised, log: lines.join("\n") };
+  }
+
+  /** What the lifecycle does with a raised reading. */
+  const lifecycleRecords = (store: Store, association: Association, reading: UsageReading, when: string) =>
+    milestonesOf(store)(call(association, reading.reportRefreshDate, reading.workloads, when));
+
+  const projectionOf = async (store: Store, association: Association) =>
+    (await store.associations.get(association.partnerId, association.id)).value.recordedMilestones;
+
+  /** One workload's reading: `active` users of `seats` paid seats. */
+  const readingOf = (workload: string, date: string, active: number, seats = 400): UsageReading => ({
+    reportRefreshDate: date,
+    workloads: { [workload]: { paidSeats: seats, activeUsers: active } },
+  });
+  const teamsAt = (date: string, active: number) => readingOf("teams", date, active);
+
+  it("raises nothing for a new reading that reaches nothing new", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    const { raised, log } = await poll(store, association, teamsAt("2026-11-12", 40));
+    expect(raised).toEqual([]);
+    expect(log).toMatch(
+      /1 stored.*1 Approved association\(s\) judged: UsageReported raised on 0 association\(s\), 1 unchanged/,
+    );
+  });
+
+  it("raises a new milestone once: after the lifecycle recorded it, the next reading is unchanged", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    const reaching = teamsAt("2026-11-12", 80);
+    expect((await poll(store, association, reaching)).raised).toEqual([association.id]);
+    expect(await lifecycleRecords(store, association, reaching, at(12))).toEqual({
+      reached: 1,
+      remaining: 1,
+    });
+    expect(await projectionOf(store, association)).toEqual([{ workload: "teams", key: "active-15" }]);
+    expect((await poll(store, association, teamsAt("2026-11-13", 90))).raised).toEqual([]);
+    expect((await poll(store, association, teamsAt("2026-11-14", 170))).raised).toEqual([association.id]);
+  });
+
+  it("raises a flag not stored yet, and not once it is stored", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["sharepoint"]);
+    const few = (date: string, active: number) => readingOf("sharepoint", date, active, 8);
+    expect((await poll(store, association, few("2026-11-12", 4))).raised).toEqual([association.id]);
+    await lifecycleRecords(store, association, few("2026-11-12", 4), at(12));
+    expect((await poll(store, association, few("2026-11-13", 5))).raised).toEqual([]);
+  });
+
+  it("raises when nothing is left to earn, so the lifecycle completes", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["exchange"]);
+    const reading = (date: string, active: number) => readingOf("exchange", date, active);
+    await lifecycleRecords(store, association, reading("2026-11-11", 80), at(11)); // exchange's only milestone
+    expect((await poll(store, association, reading("2026-11-12", 10))).raised).toEqual([association.id]);
+  });
+
+  it("a lagging projection costs one event, and the ledger still holds one row", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    const reaching = teamsAt("2026-11-12", 80);
+    await lifecycleRecords(store, association, reaching, at(12));
+    // As if recordMilestones had stopped between its ledger insert and the projection.
+    await store.associations.update(association.partnerId, association.id, (a) => ({
+      ...a,
+      recordedMilestones: [],
+    }));
+    const again = teamsAt("2026-11-13", 85);
+    expect((await poll(store, association, again)).raised).toEqual([association.id]);
+    expect(await lifecycleRecords(store, association, again, at(13))).toEqual({ reached: 0, remaining: 1 });
+    expect(await ledgerKeys(store, association)).toEqual(["teams:active-15"]);
+    expect(await projectionOf(store, association)).toEqual([{ workload: "teams", key: "active-15" }]);
+  });
+
+  it("writes the projection after the ledger: a crash in between is repaired by the retry", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    const failing = {
+      ...store.associations,
+      get: store.associations.get.bind(store.associations),
+      update: () => Promise.reject(new Error("storage went away")),
+    } as unknown as Store["associations"];
+    const input = call(association, "2026-11-12", teamsAt("2026-11-12", 80).workloads, at(12));
+    const crashing = createRecordMilestones({
+      store: { ...store, associations: failing },
+      defaultProgramId: program,
+    });
+    await expect(crashing(input)).rejects.toThrow(/storage went away/);
+    expect(await ledgerKeys(store, association)).toEqual(["teams:active-15"]);
+    expect(await projectionOf(store, association)).toEqual([]);
+
+    expect(await milestonesOf(store)(input)).toEqual({ reached: 1, remaining: 1 });
+    expect(await ledgerKeys(store, association)).toEqual(["teams:active-15"]);
+    expect(await projectionOf(store, association)).toEqual([{ workload: "teams", key: "active-15" }]);
+  });
+
+  it("judges a row without a projection against the ledger, and projects it on its next event", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    await lifecycleRecords(store, association, teamsAt("2026-11-12", 80), at(12));
+    // A row written before the projection existed.
+    await store.associations.update(
+      association.partnerId,
+      association.id,
+      ({ recordedMilestones: _r, ...a }) => a,
+    );
+    expect(await projectionOf(store, association)).toBeUndefined();
+    expect((await poll(store, association, teamsAt("2026-11-13", 90))).raised).toEqual([]);
+    const forty = teamsAt("2026-11-14", 170);
+    expect((await poll(store, association, forty)).raised).toEqual([association.id]);
+    await lifecycleRecords(store, association, forty, at(14));
+    expect(await projectionOf(store, association)).toEqual([
+      { workload: "teams", key: "active-15" },
+      { workload: "teams", key: "active-40" },
+    ]);
+  });
+
+  it("judges a redelivered duplicate again, and raises it only where it is news", async () => {
+    const store = testStore();
+    const association = await baselined(store, ["teams"]);
+    const reaching = teamsAt("2026-11-12", 80);
+    await snapshot(store, association.customerTenantId, reaching.reportRefreshDate, reaching.workloads);
+    expect((await poll(store, association, reaching, 1)).raised).toEqual([]); // nothing new stored
+    expect((await poll(store, association, reaching, 2)).raised).toEqual([association.id]);
   });
 });
 
@@ -500,5 +681,11 @@ describe("usage poll: the timer", () => {
     expect(enqueued.map((m) => m.customerTenantId).sort()).toEqual(
       [shared, other.customerTenantId, reviewed.customerTenantId].sort(),
     );
+    // Each message names the tenant's listed associations: the reader needs no claims query.
+    const sharedMessage = enqueued.find((m) => m.customerTenantId === shared);
+    expect(sharedMessage?.associations?.map((a) => a.partnerId).sort()).toEqual(["partner-a", "partner-b"]);
+    expect(enqueued.find((m) => m.customerTenantId === reviewed.customerTenantId)?.associations).toEqual([
+      { id: reviewed.id, partnerId: reviewed.partnerId },
+    ]);
   });
 });
