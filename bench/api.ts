@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
@@ -9,15 +10,17 @@ import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 
 /**
- * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000]`: the partner API under a
- * steady load on the real app and the local host (a child process, so the load generator does not
- * share its event loop), driven by autocannon at `--rate` requests a second in total:
+ * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE]`: the partner
+ * API under a steady load on the real app and the local host (a child process, so the load generator
+ * does not share its event loop), driven by autocannon at `--rate` requests a second in total:
+ * - `GET /api/v1/sign-in`, the floor: an anonymous answer without storage, what the host itself costs;
  * - `GET /associations/{id}`, a random one of the partner's `--associations` each time;
  * - `GET /associations?pageSize=20`, the first page.
  * Reports latency p50 / p90 / p99 / max in ms, the rate reached, and any non-2xx answer or error
- * (which exit 1), then one JSON line (`apiGetP99Ms`, `apiListP99Ms`, …) to compare runs by. The
- * associations are created through the API beforehand (16 at a time), so each has its claims and
- * timeline as in production. Figures depend on the machine (Azurite, 2 cores here).
+ * (which exit 1), then one JSON line (`apiGetP99Ms`, `apiListP99Ms`, …) to compare runs by, also
+ * written to `--json FILE`. The associations are created through the API beforehand (16 at a time),
+ * so each has its claims and timeline as in production. Figures depend on the machine (Azurite, 2
+ * cores here).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
       rate: { type: "string", default: "200" },
       seconds: { type: "string", default: "15" },
       associations: { type: "string", default: "1000" },
+      json: { type: "string" },
     },
   });
   const rate = Number(values.rate);
@@ -50,22 +54,28 @@ async function main(): Promise<void> {
     await sleep(10_000); // the lifecycles' first turns, started by the creates, finish before measuring
     const headers = { authorization: `ApiKey ${partner.apiKey}` };
     await load(host.url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
+    const floor = await load(host.url, {}, seconds, rate, () => "/api/v1/sign-in");
     const get = await load(host.url, headers, seconds, rate, () => `/api/v1/associations/${pick(ids)}`);
     const list = await load(host.url, headers, seconds, rate, () => "/api/v1/associations?pageSize=20");
+    report("GET /sign-in (floor)", floor);
     report("GET /associations/{id}", get);
     report("GET /associations?pageSize=20", list);
-    console.log(
-      JSON.stringify({
-        rate,
-        seconds,
-        associations: ids.length,
-        apiGetP50Ms: get.latency.p50,
-        apiGetP99Ms: get.latency.p99,
-        apiListP50Ms: list.latency.p50,
-        apiListP99Ms: list.latency.p99,
-      }),
-    );
-    if ([get, list].some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)) process.exitCode = 1;
+    const line = JSON.stringify({
+      rate,
+      seconds,
+      associations: ids.length,
+      apiGetP50Ms: get.latency.p50,
+      apiGetP99Ms: get.latency.p99,
+      apiGetRps: get.requests.average,
+      apiListP50Ms: list.latency.p50,
+      apiListP99Ms: list.latency.p99,
+      apiListRps: list.requests.average,
+      floorP50Ms: floor.latency.p50,
+      floorP99Ms: floor.latency.p99,
+    });
+    console.log(line);
+    if (values.json) await writeFile(values.json, `${line}\n`);
+    if ([floor, get, list].some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)) process.exitCode = 1;
   } finally {
     await host?.stop();
     await azurite.stop();

@@ -72,13 +72,19 @@ export function listAssociationsHandler(ports: () => Ports) {
   });
 }
 
-/** `GET /api/v1/associations/{id}`: one association with its timeline; another partner's is a 404. */
+/**
+ * `GET /api/v1/associations/{id}`: one association with its timeline; another partner's is a 404.
+ * The two are read together (a point read each): in either order a status change may be read before
+ * its timeline entry is written, and the view explains such a status from the association itself.
+ */
 export function getAssociationHandler(ports: () => Ports) {
   return partnerEndpoint(ports, async (call) => {
     const { store, settings } = ports();
     const id = call.request.params["id"] ?? "";
-    const found = await store.associations.get(call.partnerId, id);
-    const timeline = await store.auditEvents.timeline(call.partnerId, id);
+    const [found, timeline] = await Promise.all([
+      store.associations.get(call.partnerId, id),
+      store.auditEvents.timeline(call.partnerId, id),
+    ]);
     return { status: 200, jsonBody: associationView(found.value, settings, timeline) };
   });
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { odata } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../../src/domain/auditEvent";
 import type { UsageSnapshot } from "../../../src/domain/usageSnapshot";
+import { AuditEventRepository } from "../../../src/store/auditEvents";
 import type { TenantReading } from "../../../src/store/usageSnapshots";
 import { testStore } from "../../support/storage";
 
@@ -45,6 +47,85 @@ describe("AuditEventRepository", () => {
     const id = randomUUID();
     await store.auditEvents.append(event(id, "2026-11-01T00:00:00.000Z"));
     expect(await store.auditEvents.timeline("partner-b", id)).toEqual([]);
+  });
+
+  /** The event rows as a partition query returns them (the index row sorts after every ISO time). */
+  async function eventRows(id: string): Promise<Record<string, unknown>[]> {
+    const table = await store.tables.table("auditEvents");
+    const rows: Record<string, unknown>[] = [];
+    const filter = odata`PartitionKey eq ${id} and RowKey lt ${"timeline"}`;
+    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+      rows.push(row);
+    return rows;
+  }
+
+  it("reads the timeline from its index row: the same events, in the rows' order", async () => {
+    const id = randomUUID();
+    const times = ["2026-11-02T10:00:00Z", "2026-11-01T09:00:00.5Z", "2026-11-02T10:00:00.000Z"];
+    const events = times.map((at, i) => event(id, at, { reason: `step ${i}`, data: { step: i } }));
+    for (const e of events) await store.auditEvents.append(e);
+    const rows = await eventRows(id);
+    expect(rows).toHaveLength(3);
+    const timeline = await store.auditEvents.timeline("partner-a", id);
+    expect(timeline.map((e) => e.eventId)).toEqual(rows.map((r) => r["eventId"]));
+    expect(new Set(timeline)).toEqual(new Set(events));
+    expect(await store.auditEvents.find(id, events[1]?.eventId ?? "")).toEqual(events[1]);
+  });
+
+  it("sees at once what another instance appended (no copy is kept in process)", async () => {
+    const id = randomUUID();
+    const other = new AuditEventRepository(store.tables);
+    await store.auditEvents.append(event(id, "2026-11-01T00:00:00.000Z"));
+    expect(await store.auditEvents.timeline("partner-a", id)).toHaveLength(1);
+    const later = event(id, "2026-11-02T00:00:00.000Z");
+    await other.append(later);
+    expect((await store.auditEvents.timeline("partner-a", id)).at(-1)).toEqual(later);
+    expect(await store.auditEvents.append(later)).toBe(false);
+  });
+
+  it("records every one of concurrent appends to one association", async () => {
+    const id = randomUUID();
+    const events = Array.from({ length: 8 }, (_, i) => event(id, `2026-11-01T00:00:0${i}.000Z`));
+    await Promise.all(events.map((e) => store.auditEvents.append(e)));
+    expect(await store.auditEvents.timeline("partner-a", id)).toEqual(events);
+    expect(await eventRows(id)).toHaveLength(8);
+  });
+
+  it("reads a partition written before the index existed, and indexes it at its next append", async () => {
+    const id = randomUUID();
+    const table = await store.tables.table("auditEvents");
+    const old = event(id, "2026-10-01T00:00:00.000Z");
+    const { associationId: _a, ...columns } = old;
+    await table.createEntity({ partitionKey: id, rowKey: `${old.at}|${old.eventId}`, ...columns });
+    expect(await store.auditEvents.timeline("partner-a", id)).toEqual([old]);
+    expect(await store.auditEvents.append(old)).toBe(false);
+    const next = event(id, "2026-10-02T00:00:00.000Z");
+    expect(await store.auditEvents.append(next)).toBe(true);
+    await table.deleteEntity(id, `${old.at}|${old.eventId}`); // from here on, only the index shows it
+    expect(await store.auditEvents.timeline("partner-a", id)).toEqual([old, next]);
+  });
+
+  it("writes the event row an append that crashed after the index left missing", async () => {
+    const id = randomUUID();
+    const value = event(id, "2026-11-01T00:00:00.000Z");
+    await store.auditEvents.append(value);
+    const table = await store.tables.table("auditEvents");
+    await table.deleteEntity(id, `${value.at}|${value.eventId}`);
+    expect(await store.auditEvents.append({ ...value, at: "2026-11-01T00:00:09.000Z" })).toBe(false);
+    expect((await eventRows(id)).map((r) => r["at"])).toEqual([value.at]);
+  });
+
+  it("hands a timeline that outgrows its index over to the rows: same events, same order", async () => {
+    const id = randomUUID();
+    const events = Array.from({ length: 12 }, (_, i) =>
+      event(id, `2026-11-${String(20 - i).padStart(2, "0")}T00:00:00.000Z`, { reason: "x".repeat(3000) }),
+    );
+    for (const e of events) await store.auditEvents.append(e);
+    const index = await (await store.tables.table("auditEvents")).getEntity(id, "timeline");
+    expect(index["overflow"]).toBe(true);
+    expect(await store.auditEvents.timeline("partner-a", id)).toEqual([...events].reverse());
+    expect(await store.auditEvents.append(events[0] as AuditEvent)).toBe(false);
+    expect(await eventRows(id)).toHaveLength(12);
   });
 });
 
