@@ -129,6 +129,9 @@ export const graphUsageReports: readonly GraphUsageReport[] = Object.freeze([
   },
 ]);
 
+/** Customer tenants whose credential (and so cached token) the provider keeps: see `credentials`. */
+const credentialsKept = 256;
+
 /** Graph calls of the workload readers, first pages: managedDevices, users, PSTN and direct-routing calls. */
 const graphReaderCalls = 4;
 
@@ -231,7 +234,12 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
         authorityHost: options.authorityHost,
         disableInstanceDiscovery: true,
       }));
-  /** One credential per customer tenant: MSAL caches and renews its token. */
+  /**
+   * One credential per customer tenant read lately (MSAL caches and renews its token), the least
+   * recently used dropped beyond `credentialsKept`: each holds its own MSAL client (about 120 KB), so
+   * keeping one for every tenant ever read grows the process by hundreds of MiB at 5,000 tenants,
+   * while a token (an hour or so) never outlives a daily cycle anyway.
+   */
   const credentials = new Map<string, TokenCredential>();
 
   const defenderBaseUrl = options.defenderBaseUrl.replace(/\/+$/, "");
@@ -240,10 +248,12 @@ export function createGraphUsageProvider(options: GraphUsageProviderOptions): Us
   /** A token for Graph (default) or another audience; MSAL caches one per tenant and scope. */
   async function accessToken(tenantId: string, scope = graphScope, api = "Microsoft Graph"): Promise<string> {
     const key = tenantId.toLowerCase();
-    let credential = credentials.get(key);
-    if (!credential) {
-      credential = credentialFor(tenantId);
-      credentials.set(key, credential);
+    const credential = credentials.get(key) ?? credentialFor(tenantId);
+    credentials.delete(key); // re-inserted last: a Map iterates in insertion order
+    credentials.set(key, credential);
+    for (const oldest of credentials.keys()) {
+      if (credentials.size <= credentialsKept) break;
+      credentials.delete(oldest);
     }
     let token;
     try {

@@ -192,6 +192,21 @@ describe("Graph usage provider", () => {
     }
   });
 
+  it("keeps the credentials of the tenants read lately only: the least recent one is made again", async () => {
+    fake.resetStats();
+    const kept = 256;
+    const tenants = Array.from({ length: kept + 1 }, () => tenantWith(contoso()));
+    const usage = provider();
+    for (const tenantId of tenants) await usage.readTenant(tenantId, now);
+    const [first, second] = tenants as [string, string];
+    await usage.readTenant(tenants[kept] as string, now); // the most recent: still cached
+    expect(fake.stats().tokenRequests).toBe(2 * tenants.length);
+    await usage.readTenant(first, now); // dropped when the last one came: asks again
+    expect(fake.stats().tokenRequests).toBe(2 * tenants.length + 2);
+    await usage.readTenant(second, now); // dropped in turn to keep the first
+    expect(fake.stats().tokenRequests).toBe(2 * tenants.length + 4);
+  });
+
   it("asks for the configured period", async () => {
     const tenantId = tenantWith(contoso());
     const reading = await provider({ period: "D30" }).readTenant(tenantId, now);
