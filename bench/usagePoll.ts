@@ -440,6 +440,8 @@ async function main(): Promise<void> {
           usageCycleSeconds: round(downstreamSeconds),
           usagePollSeconds: round(cycleSeconds),
           usageTransactionsPerAssociation: round(allTransactions / associationCount),
+          usageTableTransactionsPerAssociation: round((afterAll.tables - before.tables) / associationCount),
+          usageQueueTransactionsPerAssociation: round((afterAll.queues - before.queues) / associationCount),
           usageGraphCalls: graphStats.graphCalls,
           usageExpectedGraphCalls: expectedGraphCalls,
           usageDefenderCalls: graphStats.defenderCalls,
