@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startHost, type RunningHost } from "../../src/host";
-import { start, waitFor } from "../support/durable";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningHost } from "../../src/host";
+import { start, startDurableHost, waitFor } from "../support/durable";
 
 const quiet = { info: () => undefined, error: () => undefined };
 
@@ -8,11 +8,7 @@ describe("the unmodified DurableClient against the local host", () => {
   let host: RunningHost;
 
   beforeAll(async () => {
-    process.env["FIXTURE_HUB"] = `Client${Date.now()}`;
-    host = await startHost({
-      appDir: "devhost/test/fixtures/durable-app",
-      port: 0,
-      connection: inject("storageConnectionString"),
+    host = await startDurableHost("Client", {
       logger: quiet,
     });
   });
