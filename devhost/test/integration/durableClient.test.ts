@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../src/host";
-import { start, startDurableHost, waitFor } from "../support/durable";
+import { start, waitFor } from "../support/durable";
+import { startDurableHost } from "../support/durableHost";
 
 const quiet = { info: () => undefined, error: () => undefined };
 

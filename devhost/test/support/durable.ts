@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { inject } from "vitest";
-import { startHost, type HostOptions, type RunningHost } from "../../src/host";
 
 /** The status body the Durable HTTP API answers (and the unmodified DurableClient parses). */
 export interface InstanceStatus {
@@ -44,18 +42,4 @@ export async function waitFor(
     await sleep(50);
   }
   throw new Error(`instance stayed ${last?.runtimeStatus} (wanted ${statuses.join("/")})`);
-}
-
-/** The durable fixture app on a host in this process, on the tier's Azurite, in a task hub of its own. */
-export function startDurableHost(
-  hubPrefix: string,
-  options: Partial<HostOptions> = {},
-): Promise<RunningHost> {
-  process.env["FIXTURE_HUB"] = `${hubPrefix}${Date.now()}`;
-  return startHost({
-    appDir: "devhost/test/fixtures/durable-app",
-    port: 0,
-    connection: inject("storageConnectionString"),
-    ...options,
-  });
 }
