@@ -108,7 +108,8 @@ async function startNew(
   };
   // The start message first, then the status row, as the Azure Storage provider does: a crash in
   // between leaves a start that runs (the dispatcher writes the row at its first commit), never a
-  // Pending row that nothing will ever start. The row is written only if that commit has not.
+  // Pending row that nothing will ever start. The row is written only if that commit has not, and
+  // only over the row read here: the commit may write its row at any moment in between.
   await options.hub.sendControl({
     id: randomUUID(),
     instanceId: id,
@@ -121,8 +122,8 @@ async function startNew(
       OrchestrationInstance: { InstanceId: id, ExecutionId: executionId },
     },
   });
-  const current = await options.hub.getInstance(id);
-  if (current?.executionId !== executionId) await options.hub.putInstance(row);
+  const current = await options.hub.readInstance(id);
+  if (current?.row.executionId !== executionId) await options.hub.putInstanceIfUnchanged(row, current?.etag);
   const links = managementLinks(options.baseUrl(), options.hub.hubName, id);
   return { status: 202, body: links, headers: { location: links.statusQueryGetUri, "retry-after": "10" } };
 }

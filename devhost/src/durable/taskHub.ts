@@ -87,6 +87,8 @@ export interface LocalReceiver<T> {
   leaseSeconds: number;
   /** Takes over the message and its lease (renewing from now on): it deletes or releases it. */
   take(message: T, lease: MessageLease): void;
+  /** A message sent with a delay becomes visible on `queue` after `delayMs`: it can be read then. */
+  due?(queue: QueueClient, delayMs: number): void;
 }
 
 /**
@@ -151,7 +153,9 @@ export class TaskHub {
     const sent = await queue.sendMessage(JSON.stringify(message), {
       visibilityTimeout: local ? local.leaseSeconds : delaySeconds,
     });
-    local?.take(message, new MessageLease(queue, sent.messageId, sent.popReceipt, local.leaseSeconds));
+    if (local)
+      local.take(message, new MessageLease(queue, sent.messageId, sent.popReceipt, local.leaseSeconds));
+    else if (delaySeconds > 0) this.localControl?.due?.(queue, delaySeconds * 1000);
   }
 
   /**
@@ -192,8 +196,14 @@ export class TaskHub {
   }
 
   async getInstance(instanceId: string): Promise<InstanceRow | undefined> {
+    return (await this.readInstance(instanceId))?.row;
+  }
+
+  /** The status row with its ETag, for a write that must not overwrite a newer one. */
+  async readInstance(instanceId: string): Promise<{ row: InstanceRow; etag: string } | undefined> {
     try {
-      return fromInstanceEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ""));
+      const entity = await this.instances.getEntity<Record<string, unknown>>(instanceId, "");
+      return { row: fromInstanceEntity(entity), etag: entity.etag };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -204,13 +214,17 @@ export class TaskHub {
     await this.instances.upsertEntity(toInstanceEntity(row), "Replace");
   }
 
-  /** Creates the instance row unless one exists; false = it exists. */
-  async createInstance(row: InstanceRow): Promise<boolean> {
+  /**
+   * Writes the row only if the one read with `etag` is still there (no `etag`: only if there is no
+   * row); false = someone wrote it in between.
+   */
+  async putInstanceIfUnchanged(row: InstanceRow, etag: string | undefined): Promise<boolean> {
     try {
-      await this.instances.createEntity(toInstanceEntity(row));
+      if (etag) await this.instances.updateEntity(toInstanceEntity(row), "Replace", { etag });
+      else await this.instances.createEntity(toInstanceEntity(row));
       return true;
     } catch (err) {
-      if (statusOf(err) === 409) return false;
+      if (statusOf(err) === 409 || statusOf(err) === 412) return false;
       throw err;
     }
   }
