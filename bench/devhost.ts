@@ -56,28 +56,26 @@ async function main(): Promise<void> {
       },
     },
   });
+  const rawLine = `Azurite raw: ${raw.upserts.toFixed(0)} table upserts/s (1,000 in ${raw.upsertSeconds1000.toFixed(2)} s), ${raw.sends.toFixed(0)} queue sends/s (sequential, one client)`;
+  console.log(rawLine);
   let figures: Omit<Figures, "popReceiptErrors" | "hostPeakRssMiB">;
   try {
     const seq = await sequential(host, tables, queues, 100);
+    console.log(seq.line);
     const fan = await fanOut(host, 1_000);
+    const fanOutRatioToRaw = fan.seconds / raw.upsertSeconds1000;
+    console.log(`${fan.line} (${fanOutRatioToRaw.toFixed(1)}× the raw time of 1,000 upserts)`);
     const conc = await concurrent(host, 500, 5);
+    console.log(conc.line);
     figures = {
       rawUpsertsPerSecond: raw.upserts,
       rawUpsertSeconds1000: raw.upsertSeconds1000,
       sequentialActivitiesPerSecond: seq.activitiesPerSecond,
       fanOut1000Seconds: fan.seconds,
-      fanOutRatioToRaw: fan.seconds / raw.upsertSeconds1000,
+      fanOutRatioToRaw,
       transactionsPerTurn: seq.transactionsPerTurn,
       concurrentActivitiesPerSecond: conc.activitiesPerSecond,
     };
-    console.log(
-      [
-        `Azurite raw: ${raw.upserts.toFixed(0)} table upserts/s (1,000 in ${raw.upsertSeconds1000.toFixed(2)} s), ${raw.sends.toFixed(0)} queue sends/s (sequential, one client)`,
-        seq.line,
-        `${fan.line} (${figures.fanOutRatioToRaw.toFixed(1)}× the raw time of 1,000 upserts)`,
-        conc.line,
-      ].join("\n"),
-    );
   } finally {
     await host.stop();
     await Promise.all([tables.close(), queues.close()]);

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import type { DequeuedMessageItem } from "@azure/storage-queue";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry } from "../registry";
 import { EventType } from "./events";
+import { maxIdleMs, Sleeper } from "./sleeper";
 import { maxPayloadChars, type ControlMessage, type TaskHub, type WorkItemMessage } from "./taskHub";
 
 /**
@@ -69,9 +71,15 @@ export class ActivityDispatcher {
     this.idle.wake();
   }
 
+  /**
+   * Runs work items: this process's own as soon as there is room, and the queue's when it is due
+   * to be read (at once while it answers work, backing off while it answers none; waking up for
+   * this process's own does not read it).
+   */
   private async poll(): Promise<void> {
     const limit = this.options.concurrency ?? 10 * os.cpus().length;
     let idleMs = 10;
+    let readAt = 0;
     while (!this.stopping) {
       const room = limit - this.running.size;
       if (room <= 0) {
@@ -81,20 +89,14 @@ export class ActivityDispatcher {
       const taken = this.local.splice(0, room);
       for (const { item, lease } of taken) this.runLeased(item, lease, true);
       if (taken.length > 0) continue;
-      let items: { messageText: string; messageId: string; popReceipt: string }[] = [];
-      try {
-        const batch = await this.options.hub.workItems.receiveMessages({
-          numberOfMessages: Math.min(32, room),
-          visibilityTimeout: this.leaseSeconds,
-        });
-        items = batch.receivedMessageItems;
-      } catch (err) {
-        if (!this.stopping)
-          this.options.log.error(`durable: work-item queue unreadable: ${(err as Error).message}`);
+      if (readAt > Date.now()) {
+        await this.idle.sleep(readAt - Date.now());
+        continue;
       }
+      const items = await this.receive(room);
       if (items.length === 0) {
-        await this.idle.sleep(idleMs);
-        idleMs = Math.min(idleMs * 2, 500);
+        idleMs = Math.min(idleMs * 2, maxIdleMs);
+        readAt = Date.now() + idleMs;
         continue;
       }
       idleMs = 10;
@@ -115,6 +117,20 @@ export class ActivityDispatcher {
         if (!item) this.options.log.error(`durable: dropping unreadable work item ${received.messageId}`);
         this.runLeased(item, lease, false);
       }
+    }
+  }
+
+  private async receive(room: number): Promise<DequeuedMessageItem[]> {
+    try {
+      const batch = await this.options.hub.workItems.receiveMessages({
+        numberOfMessages: Math.min(32, room),
+        visibilityTimeout: this.leaseSeconds,
+      });
+      return batch.receivedMessageItems;
+    } catch (err) {
+      if (!this.stopping)
+        this.options.log.error(`durable: work-item queue unreadable: ${(err as Error).message}`);
+      return [];
     }
   }
 
@@ -225,27 +241,5 @@ async function release(lease: MessageLease): Promise<void> {
     await lease.release(0);
   } catch (err) {
     if (!isLeaseLost(err)) throw err;
-  }
-}
-
-/** An idle wait that new work cuts short. */
-class Sleeper {
-  private wakeUp: (() => void) | undefined;
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wake(), ms);
-      timer.unref();
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  wake(): void {
-    const wakeUp = this.wakeUp;
-    this.wakeUp = undefined;
-    wakeUp?.();
   }
 }

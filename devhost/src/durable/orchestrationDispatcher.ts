@@ -1,4 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
+import { maxIdleMs, Sleeper } from "./sleeper";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
 import { HistoryCache } from "./historyCache";
@@ -65,6 +66,8 @@ interface Inbox {
 
 export class OrchestrationDispatcher {
   private readonly inboxes = new Map<string, Inbox>();
+  /** Per instance: the status row write and message deletes after its last commit, under way. */
+  private readonly settling = new Map<string, Promise<void>>();
   private readonly cache: HistoryCache;
   /**
    * Messages this process holds, in a turn or waiting for an in-process retry (see `defer`), by
@@ -76,6 +79,8 @@ export class OrchestrationDispatcher {
   private readonly retrying = new Set<string>();
   private stopping = false;
   private loops: Promise<void>[] = [];
+  /** Each control queue poller's idle wait, by queue name. */
+  private readonly idle = new Map<string, Sleeper>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.cache = new HistoryCache(options.cachedEvents);
@@ -86,20 +91,25 @@ export class OrchestrationDispatcher {
     this.options.hub.receiveLocally("control", {
       leaseSeconds: this.leaseSeconds,
       take: (message, lease) => this.take(message, lease),
+      due: (queue, delayMs) => setTimeout(() => this.idle.get(queue.name)?.wake(), delayMs).unref(),
     });
   }
 
   async stop(): Promise<void> {
     this.options.hub.receiveLocally("control", undefined);
     this.stopping = true;
+    for (const sleeper of this.idle.values()) sleeper.wake();
     await Promise.all(this.loops);
     await Promise.all([...this.inboxes.values()].map((inbox) => inbox.drained));
+    await Promise.all(this.settling.values());
     // Whatever is still held (a retry not yet due) goes back to the queue when its lease runs out.
     await Promise.all([...this.held.values()].map((lease) => lease.end()));
     this.held.clear();
   }
 
   private async poll(queue: QueueClient): Promise<void> {
+    const idle = new Sleeper();
+    this.idle.set(queue.name, idle);
     let idleMs = 10;
     while (!this.stopping) {
       let received: Received[] = [];
@@ -131,8 +141,8 @@ export class OrchestrationDispatcher {
           );
       }
       if (received.length === 0) {
-        await sleep(idleMs);
-        idleMs = Math.min(idleMs * 2, 500);
+        await idle.sleep(idleMs);
+        idleMs = Math.min(idleMs * 2, maxIdleMs);
         continue;
       }
       idleMs = 10;
@@ -218,8 +228,8 @@ export class OrchestrationDispatcher {
       await this.defer(instanceId, defer);
       if (apply.length === 0) return;
       const batch = takeTurnBatch(apply, loaded.events);
-      const applied = await this.applyTurn(instanceId, batch, loaded, instance);
-      if (!applied) {
+      const row = await this.applyTurn(instanceId, batch, loaded, instance);
+      if (!row) {
         this.cache.delete(instanceId);
         if (!fresh) {
           pending = apply;
@@ -229,8 +239,33 @@ export class OrchestrationDispatcher {
         return;
       }
       pending = apply.filter((m) => !batch.includes(m));
-      await Promise.all(batch.map((m) => deleteMessage(m)));
+      this.settle(instanceId, row, batch);
     }
+  }
+
+  /**
+   * After a commit: writes the status row (a projection of the committed sentinel) and deletes the
+   * applied messages, while the next turn may already run. Row writes of one instance go in commit
+   * order. If the row write fails the cache entry goes, so the next turn reads and repairs the row;
+   * a message left undeleted comes back and is dropped as applied.
+   */
+  private settle(instanceId: string, row: InstanceRow, batch: Received[]): void {
+    const previous = this.settling.get(instanceId) ?? Promise.resolve();
+    const settled: Promise<void> = Promise.all([
+      previous.then(() => this.options.hub.putInstance(row)),
+      ...batch.map((m) => deleteMessage(m)),
+    ])
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.cache.delete(instanceId);
+          this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`);
+        },
+      )
+      .finally(() => {
+        if (this.settling.get(instanceId) === settled) this.settling.delete(instanceId);
+      });
+    this.settling.set(instanceId, settled);
   }
 
   /**
@@ -321,15 +356,17 @@ export class OrchestrationDispatcher {
     }, delay).unref();
   }
 
-  /** One turn; false when another writer applied a turn first (the messages are retried). */
+  /**
+   * One turn, up to its commit; answers the status row it leaves, to be written, or undefined when
+   * another writer applied a turn first (the messages are retried).
+   */
   private async applyTurn(
     instanceId: string,
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
-  ) {
-    const first = batch[0]?.message.event;
-    if (!first) return true;
+  ): Promise<InstanceRow | undefined> {
+    const first = (batch[0] as Received).message.event;
     if (first.EventType === EventType.ExecutionTerminated)
       return this.terminate(instanceId, batch, loaded, instance);
     if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
@@ -508,9 +545,10 @@ export class OrchestrationDispatcher {
   }
 
   /**
-   * Lock (sentinel ETag) → send outgoing messages → commit history and sentinel → status row.
-   * Messages go out before the commit: a crash in between repeats the turn and its messages, and
-   * receivers drop what they have already applied; the reverse order could lose them.
+   * Lock (sentinel ETag) → send outgoing messages → commit history and sentinel; the caller then
+   * writes the status row. Messages go out before the commit: a crash in between repeats the turn
+   * and its messages, and receivers drop what they have already applied; the reverse order could
+   * lose them.
    */
   private async commit(
     instanceId: string,
@@ -518,7 +556,7 @@ export class OrchestrationDispatcher {
     fromSeq: number,
     plan: TurnPlan,
     row: InstanceRow,
-  ): Promise<boolean> {
+  ): Promise<InstanceRow | undefined> {
     const { hub } = this.options;
     const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length, instance: row };
     delete sentinel.pendingSince;
@@ -531,7 +569,7 @@ export class OrchestrationDispatcher {
         pendingSince: new Date().toISOString(),
       });
     } catch (err) {
-      if (statusOf(err) === 409 || statusOf(err) === 412) return false;
+      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
       throw err;
     }
     await Promise.all([
@@ -543,13 +581,12 @@ export class OrchestrationDispatcher {
       etag = await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
     } catch (err) {
       // Our lock lapsed and another writer took the instance over: its turn stands, ours does not.
-      if (statusOf(err) === 412) return false;
+      if (statusOf(err) === 412) return undefined;
       throw err;
     }
     const events = [...loaded.events.slice(0, fromSeq), ...plan.decisions];
     this.cache.set(instanceId, { sentinel, etag, events });
-    await hub.putInstance(row);
-    return true;
+    return row;
   }
 }
 
@@ -784,8 +821,4 @@ function timeSpan(ms: number): string {
   const m = Math.floor((totalSeconds % 3600) / 60);
   const s = totalSeconds % 60;
   return `${days}.${pad(h)}:${pad(m)}:${pad(s)}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

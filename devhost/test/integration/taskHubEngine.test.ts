@@ -3,9 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EventType, event, type HistoryEvent } from "../../src/durable/events";
 import type { MessageLease } from "../../src/messageLease";
-import { statusOf, TaskHub, type ControlMessage, type Sentinel } from "../../src/durable/taskHub";
+import {
+  statusOf,
+  TaskHub,
+  type ControlMessage,
+  type InstanceRow,
+  type RuntimeStatus,
+  type Sentinel,
+} from "../../src/durable/taskHub";
 import type { RunningHost } from "../../src/host";
-import { start, startDurableHost, waitFor } from "../support/durable";
+import { start, waitFor } from "../support/durable";
+import { startDurableHost } from "../support/durableHost";
 
 /** The storage contracts the engine's fast paths rest on, against the emulator itself. */
 describe("the task hub's commit and hand-off", () => {
@@ -38,6 +46,31 @@ describe("the task hub's commit and hand-off", () => {
     const loaded = await hub.loadHistory(id);
     expect(loaded.events.map((e) => e.Name)).toEqual(events(250).map((e) => e.Name));
     expect(loaded.etag).toBe(etag);
+  });
+
+  it("writes a start's Pending row only over the row it read, never over a commit's row written since", async () => {
+    const id = `row-${randomUUID()}`;
+    const now = new Date().toISOString();
+    const row = (runtimeStatus: RuntimeStatus, executionId: string): InstanceRow => ({
+      instanceId: id,
+      name: "sequence",
+      executionId,
+      input: null,
+      output: null,
+      customStatus: null,
+      runtimeStatus,
+      createdTime: now,
+      lastUpdatedTime: now,
+    });
+    expect(await hub.readInstance(id)).toBeUndefined();
+    await hub.putInstance(row("Running", "new")); // the first commit, between the read and the write
+    expect(await hub.putInstanceIfUnchanged(row("Pending", "new"), undefined)).toBe(false);
+    const read = await hub.readInstance(id);
+    await hub.putInstance(row("Completed", "new"));
+    expect(await hub.putInstanceIfUnchanged(row("Pending", "next"), read?.etag)).toBe(false);
+    expect((await hub.getInstance(id))?.runtimeStatus).toBe("Completed");
+    const unchanged = await hub.readInstance(id);
+    expect(await hub.putInstanceIfUnchanged(row("Pending", "next"), unchanged?.etag)).toBe(true);
   });
 
   it("answers no sentinel for an instance that never committed, by point read", async () => {
