@@ -252,7 +252,7 @@ export class OrchestrationDispatcher {
   private settle(instanceId: string, row: InstanceRow, batch: Received[]): void {
     const previous = this.settling.get(instanceId) ?? Promise.resolve();
     const settled: Promise<void> = Promise.all([
-      previous.then(() => this.options.hub.putInstance(row)),
+      previous.then(() => this.options.hub.putCommittedRow(row)),
       ...batch.map((m) => deleteMessage(m)),
     ])
       .then(
@@ -315,7 +315,7 @@ export class OrchestrationDispatcher {
     if (!committed) return row;
     if (row?.runtimeStatus === "Pending" && row.executionId !== committed.executionId) return row;
     if (row && row.lastUpdatedTime >= committed.lastUpdatedTime) return row;
-    await this.options.hub.putInstance(committed);
+    await this.options.hub.putCommittedRow(committed);
     return committed;
   }
 

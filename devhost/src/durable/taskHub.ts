@@ -111,6 +111,7 @@ export class TaskHub {
   readonly workItems: QueueClient;
   private localControl: LocalReceiver<ControlMessage> | undefined;
   private localWorkItems: LocalReceiver<WorkItemMessage> | undefined;
+  private readonly clientRowWrites = new Map<string, Promise<void>>();
 
   constructor(
     connectionString: string,
@@ -196,14 +197,8 @@ export class TaskHub {
   }
 
   async getInstance(instanceId: string): Promise<InstanceRow | undefined> {
-    return (await this.readInstance(instanceId))?.row;
-  }
-
-  /** The status row with its ETag, for a write that must not overwrite a newer one. */
-  async readInstance(instanceId: string): Promise<{ row: InstanceRow; etag: string } | undefined> {
     try {
-      const entity = await this.instances.getEntity<Record<string, unknown>>(instanceId, "");
-      return { row: fromInstanceEntity(entity), etag: entity.etag };
+      return fromInstanceEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ""));
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -215,18 +210,29 @@ export class TaskHub {
   }
 
   /**
-   * Writes the row only if the one read with `etag` is still there (no `etag`: only if there is no
-   * row); false = someone wrote it in between.
+   * Runs a client's steps that end in writing an instance's status row (a start: its message, then
+   * a Pending row); this process's commit row writes for the instance (`putCommittedRow`) wait
+   * until they are done. A start applied in this process at once would otherwise have its first
+   * commit's row overwritten by the Pending one written after it.
    */
-  async putInstanceIfUnchanged(row: InstanceRow, etag: string | undefined): Promise<boolean> {
+  async clientRowWrite<T>(instanceId: string, steps: () => Promise<T>): Promise<T> {
+    const done = steps();
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.clientRowWrites.set(instanceId, settled);
     try {
-      if (etag) await this.instances.updateEntity(toInstanceEntity(row), "Replace", { etag });
-      else await this.instances.createEntity(toInstanceEntity(row));
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 409 || statusOf(err) === 412) return false;
-      throw err;
+      return await done;
+    } finally {
+      if (this.clientRowWrites.get(instanceId) === settled) this.clientRowWrites.delete(instanceId);
     }
+  }
+
+  /** Writes the row of a committed turn, after any client row write of this process under way. */
+  async putCommittedRow(row: InstanceRow): Promise<void> {
+    await this.clientRowWrites.get(row.instanceId);
+    await this.putInstance(row);
   }
 
   async queryInstances(

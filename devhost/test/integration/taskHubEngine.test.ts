@@ -48,13 +48,13 @@ describe("the task hub's commit and hand-off", () => {
     expect(loaded.etag).toBe(etag);
   });
 
-  it("writes a start's Pending row only over the row it read, never over a commit's row written since", async () => {
+  it("writes a commit's status row after a client's row write under way for the instance", async () => {
     const id = `row-${randomUUID()}`;
     const now = new Date().toISOString();
-    const row = (runtimeStatus: RuntimeStatus, executionId: string): InstanceRow => ({
+    const row = (runtimeStatus: RuntimeStatus): InstanceRow => ({
       instanceId: id,
       name: "sequence",
-      executionId,
+      executionId: "execution",
       input: null,
       output: null,
       customStatus: null,
@@ -62,15 +62,19 @@ describe("the task hub's commit and hand-off", () => {
       createdTime: now,
       lastUpdatedTime: now,
     });
-    expect(await hub.readInstance(id)).toBeUndefined();
-    await hub.putInstance(row("Running", "new")); // the first commit, between the read and the write
-    expect(await hub.putInstanceIfUnchanged(row("Pending", "new"), undefined)).toBe(false);
-    const read = await hub.readInstance(id);
-    await hub.putInstance(row("Completed", "new"));
-    expect(await hub.putInstanceIfUnchanged(row("Pending", "next"), read?.etag)).toBe(false);
-    expect((await hub.getInstance(id))?.runtimeStatus).toBe("Completed");
-    const unchanged = await hub.readInstance(id);
-    expect(await hub.putInstanceIfUnchanged(row("Pending", "next"), unchanged?.etag)).toBe(true);
+    let open = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // A start: its message is out (and applied here at once), its Pending row not yet written.
+    const client = hub.clientRowWrite(id, async () => {
+      await gate;
+      await hub.putInstance(row("Pending"));
+    });
+    const commit = hub.putCommittedRow(row("Running"));
+    await sleep(200);
+    expect(await hub.getInstance(id)).toBeUndefined(); // the commit's row waits
+    open();
+    await Promise.all([client, commit]);
+    expect((await hub.getInstance(id))?.runtimeStatus).toBe("Running");
   });
 
   it("answers no sentinel for an instance that never committed, by point read", async () => {
