@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { TableClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 import { connectionStringFor, startAzurite } from "devhost";
@@ -10,8 +11,25 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * `npm run bench` (second part): the local host's Durable throughput on an in-memory Azurite, beside
  * Azurite's own raw write rates measured in the same run. Storage transactions are counted by
  * proxies in front of Azurite's table and queue ports (idle queue polling included).
+ *
+ * `--json FILE` also writes the figures as one JSON object (see `Figures`).
  */
+interface Figures {
+  rawUpsertsPerSecond: number;
+  /** Seconds for 1,000 sequential upserts, measured over 1,000. */
+  rawUpsertSeconds1000: number;
+  sequentialActivitiesPerSecond: number;
+  fanOut1000Seconds: number;
+  fanOutRatioToRaw: number;
+  transactionsPerTurn: number;
+  /** Lines the host logged about a pop receipt that did not match (a delete or update lost a race). */
+  popReceiptErrors: number;
+  concurrentActivitiesPerSecond: number;
+  hostPeakRssMiB: number;
+}
+
 async function main(): Promise<void> {
+  const jsonFile = optionValue("--json");
   const azurite = await startAzurite();
   const tables = await startCountingProxy(azurite.ports.table);
   const queues = await startCountingProxy(azurite.ports.queue);
@@ -22,27 +40,61 @@ async function main(): Promise<void> {
   });
   const raw = await rawRates(azurite.connectionString);
   process.env["FIXTURE_HUB"] = "BenchHub";
+  let popReceiptErrors = 0;
+  const count = (line: string) => {
+    if (/pop ?receipt/i.test(line)) popReceiptErrors++;
+  };
   const host = await startHost({
     appDir: "devhost/test/fixtures/durable-app",
     port: 0,
     connection,
-    logger: { info: () => undefined, error: (line) => console.error(line) },
+    logger: {
+      info: count,
+      error: (line) => {
+        count(line);
+        console.error(line);
+      },
+    },
   });
-  const rows: string[] = [];
+  const rawLine = `Azurite raw: ${raw.upserts.toFixed(0)} table upserts/s (1,000 in ${raw.upsertSeconds1000.toFixed(2)} s), ${raw.sends.toFixed(0)} queue sends/s (sequential, one client)`;
+  console.log(rawLine);
+  let figures: Omit<Figures, "popReceiptErrors" | "hostPeakRssMiB">;
   try {
-    rows.push(
-      `Azurite raw: ${raw.upserts.toFixed(0)} table upserts/s, ${raw.sends.toFixed(0)} queue sends/s (sequential, one client)`,
-    );
-    rows.push(await sequential(host, tables, queues, 100));
-    rows.push(await fanOut(host, 1_000));
-    rows.push(await concurrent(host, 500, 5));
+    const seq = await sequential(host, tables, queues, 100);
+    console.log(seq.line);
+    const fan = await fanOut(host, 1_000);
+    const fanOutRatioToRaw = fan.seconds / raw.upsertSeconds1000;
+    console.log(`${fan.line} (${fanOutRatioToRaw.toFixed(1)}× the raw time of 1,000 upserts)`);
+    const conc = await concurrent(host, 500, 5);
+    console.log(conc.line);
+    figures = {
+      rawUpsertsPerSecond: raw.upserts,
+      rawUpsertSeconds1000: raw.upsertSeconds1000,
+      sequentialActivitiesPerSecond: seq.activitiesPerSecond,
+      fanOut1000Seconds: fan.seconds,
+      fanOutRatioToRaw,
+      transactionsPerTurn: seq.transactionsPerTurn,
+      concurrentActivitiesPerSecond: conc.activitiesPerSecond,
+    };
   } finally {
     await host.stop();
     await Promise.all([tables.close(), queues.close()]);
     await azurite.stop();
   }
-  console.log(rows.join("\n"));
-  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  // The host runs in this process: its peak is this process's.
+  const hostPeakRssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(`peak RSS ${hostPeakRssMiB.toFixed(0)} MiB; ${popReceiptErrors} pop receipt errors`);
+  if (jsonFile)
+    await writeFile(jsonFile, `${JSON.stringify({ ...figures, popReceiptErrors, hostPeakRssMiB })}\n`);
+}
+
+/** The value after `name` on the command line, if given. */
+function optionValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return undefined;
+  const value = process.argv[at + 1];
+  if (!value) throw new Error(`${name} needs a value`);
+  return value;
 }
 
 async function rawRates(connectionString: string) {
@@ -52,14 +104,14 @@ async function rawRates(connectionString: string) {
   await table.createTable();
   const queue = new QueueClient(connectionString, "rawbench");
   await queue.createIfNotExists();
-  const n = 500;
+  const n = 1_000;
   let t = performance.now();
   for (let i = 0; i < n; i++) await table.upsertEntity({ partitionKey: "p", rowKey: String(i), value: i });
-  const upserts = n / ((performance.now() - t) / 1000);
+  const upsertSeconds1000 = (performance.now() - t) / 1000;
   t = performance.now();
   for (let i = 0; i < n; i++) await queue.sendMessage(`m${i}`);
   const sends = n / ((performance.now() - t) / 1000);
-  return { upserts, sends };
+  return { upserts: n / upsertSeconds1000, upsertSeconds1000, sends };
 }
 
 /** One instance, `steps` activities one after another: steps + 1 turns. */
@@ -70,8 +122,10 @@ async function sequential(host: RunningHost, tables: CountingProxy, queues: Coun
   const done = await waitFor(links.statusQueryGetUri, undefined, 300_000);
   const seconds = (performance.now() - started) / 1000;
   if (done.output !== 2 ** steps) throw new Error(`sequence gave ${String(done.output)}`);
-  const transactions = tables.count + queues.count - before;
-  return `sequential: ${steps} activities in ${seconds.toFixed(2)} s = ${(steps / seconds).toFixed(1)} activities/s; ${(transactions / (steps + 1)).toFixed(1)} storage transactions per turn (incl. status polling and idle polls)`;
+  const transactionsPerTurn = (tables.count + queues.count - before) / (steps + 1);
+  const activitiesPerSecond = steps / seconds;
+  const line = `sequential: ${steps} activities in ${seconds.toFixed(2)} s = ${activitiesPerSecond.toFixed(1)} activities/s; ${transactionsPerTurn.toFixed(1)} storage transactions per turn (incl. status polling and idle polls)`;
+  return { activitiesPerSecond, transactionsPerTurn, line };
 }
 
 async function fanOut(host: RunningHost, width: number) {
@@ -80,7 +134,10 @@ async function fanOut(host: RunningHost, width: number) {
   const done = await waitFor(links.statusQueryGetUri, undefined, 600_000);
   const seconds = (performance.now() - started) / 1000;
   if (done.output !== width * (width - 1)) throw new Error(`fan-out gave ${String(done.output)}`);
-  return `fan-out/fan-in: ${width} activities in ${seconds.toFixed(2)} s = ${(width / seconds).toFixed(0)} activities/s`;
+  return {
+    seconds,
+    line: `fan-out/fan-in: ${width} activities in ${seconds.toFixed(2)} s = ${(width / seconds).toFixed(0)} activities/s`,
+  };
 }
 
 async function concurrent(host: RunningHost, instances: number, steps: number) {
@@ -97,8 +154,11 @@ async function concurrent(host: RunningHost, instances: number, steps: number) {
     if (done.output !== 2 ** steps) throw new Error(`instance ${links.id} gave ${String(done.output)}`);
   }
   const seconds = (performance.now() - started) / 1000;
-  const activities = instances * steps;
-  return `concurrent: ${instances} orchestrations × ${steps} sequential activities in ${seconds.toFixed(2)} s = ${(instances / seconds).toFixed(1)} orchestrations/s, ${(activities / seconds).toFixed(0)} activities/s`;
+  const activitiesPerSecond = (instances * steps) / seconds;
+  return {
+    activitiesPerSecond,
+    line: `concurrent: ${instances} orchestrations × ${steps} sequential activities in ${seconds.toFixed(2)} s = ${(instances / seconds).toFixed(1)} orchestrations/s, ${activitiesPerSecond.toFixed(0)} activities/s`,
+  };
 }
 
 main().catch((err: unknown) => {

@@ -1,15 +1,21 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import type { DequeuedMessageItem } from "@azure/storage-queue";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry } from "../registry";
 import { EventType } from "./events";
-import { maxPayloadChars, type TaskHub, type WorkItemMessage } from "./taskHub";
+import { maxIdleMs, Sleeper } from "./sleeper";
+import { maxPayloadChars, type ControlMessage, type TaskHub, type WorkItemMessage } from "./taskHub";
 
 /**
- * Runs activities from the work-item queue and reports each outcome to its orchestration's
- * control queue. At least once: a host that dies mid-activity leaves the message to reappear after
- * its lease, and the activity runs again; the orchestration drops the duplicate completion.
+ * Runs activities from the work-item queue, and those this process schedules itself (handed over
+ * under their lease when sent, see TaskHub.receiveLocally), and reports each outcome to its
+ * orchestration: through its control queue, or, for a work item of this process, straight to this
+ * process's orchestration dispatcher together with the work item's lease, which the turn that
+ * applies the outcome deletes. At least once: a host that dies mid-activity, or before the outcome
+ * is applied, leaves the work item to reappear after its lease, and the activity runs again; the
+ * orchestration drops the duplicate completion.
  */
 export interface ActivityDispatcherOptions {
   hub: TaskHub;
@@ -26,93 +32,160 @@ export class ActivityDispatcher {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly running = new Set<Promise<void>>();
-  /** Work items running here, by message ID: a redelivery only brings a newer pop receipt. */
+  /** Work items running or waiting here, by message ID: a redelivery only brings a newer pop receipt. */
   private readonly held = new Map<string, MessageLease>();
+  /** Work items this process sent itself, leased, waiting for room to run. */
+  private readonly local: { item: WorkItemMessage; lease: MessageLease }[] = [];
+  private readonly idle = new Sleeper();
 
   constructor(private readonly options: ActivityDispatcherOptions) {}
 
   start(): void {
     this.loop = this.poll();
+    this.options.hub.receiveLocally("workItems", {
+      leaseSeconds: this.leaseSeconds,
+      take: (item, lease) => this.take(item, lease),
+    });
   }
 
   async stop(): Promise<void> {
+    this.options.hub.receiveLocally("workItems", undefined);
     this.stopping = true;
+    this.idle.wake();
     await this.loop;
     await Promise.all(this.running);
+    // Not started: visible again at once, for whichever host polls next.
+    await Promise.all(this.local.splice(0).map(({ lease }) => release(lease)));
   }
 
+  /** A work item this process sent: it waits here, leased, for a free slot. */
+  private take(item: WorkItemMessage, lease: MessageLease): void {
+    if (this.stopping) {
+      void release(lease).catch((err: unknown) =>
+        this.options.log.error(`durable: work item ${lease.messageId}: ${(err as Error).message}`),
+      );
+      return;
+    }
+    this.held.set(lease.messageId, lease);
+    this.local.push({ item, lease });
+    this.idle.wake();
+  }
+
+  /**
+   * Runs work items: this process's own as soon as there is room, and the queue's when it is due
+   * to be read (at once while it answers work, backing off while it answers none; waking up for
+   * this process's own does not read it).
+   */
   private async poll(): Promise<void> {
     const limit = this.options.concurrency ?? 10 * os.cpus().length;
     let idleMs = 10;
+    let readAt = 0;
     while (!this.stopping) {
       const room = limit - this.running.size;
       if (room <= 0) {
         await Promise.race(this.running);
         continue;
       }
-      let items: { messageText: string; messageId: string; popReceipt: string }[] = [];
-      try {
-        const batch = await this.options.hub.workItems.receiveMessages({
-          numberOfMessages: Math.min(32, room),
-          visibilityTimeout: this.leaseSeconds,
-        });
-        items = batch.receivedMessageItems;
-      } catch (err) {
-        if (!this.stopping)
-          this.options.log.error(`durable: work-item queue unreadable: ${(err as Error).message}`);
+      const taken = this.local.splice(0, room);
+      for (const { item, lease } of taken) this.runLeased(item, lease, true);
+      if (taken.length > 0) continue;
+      if (readAt > Date.now()) {
+        await this.idle.sleep(readAt - Date.now());
+        continue;
       }
+      const items = await this.receive(room);
       if (items.length === 0) {
-        await sleep(idleMs);
-        idleMs = Math.min(idleMs * 2, 500);
+        idleMs = Math.min(idleMs * 2, maxIdleMs);
+        readAt = Date.now() + idleMs;
         continue;
       }
       idleMs = 10;
-      for (const item of items) {
-        const held = this.held.get(item.messageId);
+      for (const received of items) {
+        const held = this.held.get(received.messageId);
         if (held) {
-          held.adopt(item.popReceipt); // still running here: its lease lapsed before a renewal
+          held.adopt(received.popReceipt); // still here: its lease lapsed before a renewal
           continue;
         }
         const lease = new MessageLease(
           this.options.hub.workItems,
-          item.messageId,
-          item.popReceipt,
+          received.messageId,
+          received.popReceipt,
           this.leaseSeconds,
         );
-        const run: Promise<void> = this.run(item.messageText, lease)
-          .catch((err: unknown) =>
-            this.options.log.error(`durable: activity message ${item.messageId}: ${(err as Error).message}`),
-          )
-          .finally(() => {
-            this.running.delete(run);
-            if (!lease.ended) void lease.end(); // failed before the delete: it reappears after its lease
-            this.held.delete(item.messageId);
-          });
-        this.held.set(item.messageId, lease);
-        this.running.add(run);
+        this.held.set(received.messageId, lease);
+        const item = parseWorkItem(received.messageText);
+        if (!item) this.options.log.error(`durable: dropping unreadable work item ${received.messageId}`);
+        this.runLeased(item, lease, false);
       }
     }
+  }
+
+  private async receive(room: number): Promise<DequeuedMessageItem[]> {
+    try {
+      const batch = await this.options.hub.workItems.receiveMessages({
+        numberOfMessages: Math.min(32, room),
+        visibilityTimeout: this.leaseSeconds,
+      });
+      return batch.receivedMessageItems;
+    } catch (err) {
+      if (!this.stopping)
+        this.options.log.error(`durable: work-item queue unreadable: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  /**
+   * Runs one work item (undefined: unreadable, only deleted) in a slot of its own. `ours`: this
+   * process sent it, so the orchestration's history is likely cached here, and the outcome goes
+   * to this process's orchestration dispatcher rather than through the queue.
+   */
+  private runLeased(item: WorkItemMessage | undefined, lease: MessageLease, ours: boolean): void {
+    let handedOver = false;
+    const run: Promise<void> = this.run(item, lease, ours)
+      .then((outcome) => {
+        handedOver = outcome === "handed over";
+      })
+      .catch((err: unknown) =>
+        this.options.log.error(`durable: activity message ${lease.messageId}: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        this.running.delete(run);
+        // Failed before the delete: it reappears after its lease. Handed over: no longer ours to end.
+        if (!handedOver && !lease.ended) void lease.end();
+        this.held.delete(lease.messageId);
+      });
+    this.running.add(run);
   }
 
   private get leaseSeconds(): number {
     return this.options.leaseSeconds ?? 300;
   }
 
-  /** Runs one work item under its lease (renewed, so a long activity is not started twice), then deletes it. */
-  private async run(text: string, lease: MessageLease): Promise<void> {
-    const item = parseWorkItem(text);
-    if (!item) this.options.log.error(`durable: dropping unreadable work item ${lease.messageId}`);
-    else await this.execute(item);
+  /**
+   * Runs one work item under its lease (renewed, so a long activity is not started twice) and
+   * reports the outcome; then deletes the work item, unless it was handed over with the outcome.
+   */
+  private async run(
+    item: WorkItemMessage | undefined,
+    lease: MessageLease,
+    ours: boolean,
+  ): Promise<"handed over" | "settled"> {
+    if (item) {
+      const outcome = await this.execute(item);
+      if (ours && this.options.hub.handOverControl(outcome, lease)) return "handed over";
+      await this.options.hub.sendControl(outcome);
+    }
     try {
       await lease.delete();
     } catch (err) {
       if (!isLeaseLost(err)) throw err;
     }
+    return "settled";
   }
 
-  /** Invokes the activity and reports its outcome to the orchestration. */
-  private async execute(item: WorkItemMessage): Promise<void> {
-    const { hub, registry, invoker } = this.options;
+  /** Invokes the activity; answers the message that reports its outcome to the orchestration. */
+  private async execute(item: WorkItemMessage): Promise<ControlMessage> {
+    const { registry, invoker } = this.options;
     const fn = registry.find(item.name);
     const now = () => new Date().toISOString();
     let outcome;
@@ -129,12 +202,12 @@ export class ActivityDispatcher {
         ? completed(JSON.stringify(decodeTypedData(result.response.returnValue) ?? null), item.name)
         : failed(result.error.message, result.error.name, result.error.stack ?? "");
     }
-    await hub.sendControl({
+    return {
       id: randomUUID(),
       instanceId: item.instanceId,
       executionId: item.executionId,
       event: { ...outcome, Timestamp: now(), TaskScheduledId: item.taskScheduledId },
-    });
+    };
   }
 }
 
@@ -162,6 +235,11 @@ function failed(message: string, errorType: string, stack: string) {
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Puts a work item back, visible at once; one no longer ours is settled by whoever has it. */
+async function release(lease: MessageLease): Promise<void> {
+  try {
+    await lease.release(0);
+  } catch (err) {
+    if (!isLeaseLost(err)) throw err;
+  }
 }

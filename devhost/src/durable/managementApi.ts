@@ -108,23 +108,34 @@ async function startNew(
   };
   // The start message first, then the status row, as the Azure Storage provider does: a crash in
   // between leaves a start that runs (the dispatcher writes the row at its first commit), never a
-  // Pending row that nothing will ever start. The row is written only if that commit has not.
+  // Pending row that nothing will ever start. The row is written only if that commit has not; a
+  // commit of this process writes its row after this one (see clientRowWrite).
+  await options.hub.clientRowWrite(id, () => startAndWriteRow(options, row, body));
+  const links = managementLinks(options.baseUrl(), options.hub.hubName, id);
+  return { status: 202, body: links, headers: { location: links.statusQueryGetUri, "retry-after": "10" } };
+}
+
+/** Sends the start of a new execution, then writes its Pending row unless its first commit has. */
+async function startAndWriteRow(
+  options: ManagementApiOptions,
+  row: InstanceRow,
+  body: string,
+): Promise<void> {
+  const { instanceId, executionId, name, createdTime } = row;
   await options.hub.sendControl({
     id: randomUUID(),
-    instanceId: id,
+    instanceId,
     executionId,
     event: {
       EventType: EventType.ExecutionStarted,
-      Timestamp: now,
-      Name: fn.name,
+      Timestamp: createdTime,
+      Name: name,
       ...(body === "" ? {} : { Input: body }),
-      OrchestrationInstance: { InstanceId: id, ExecutionId: executionId },
+      OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
     },
   });
-  const current = await options.hub.getInstance(id);
+  const current = await options.hub.getInstance(instanceId);
   if (current?.executionId !== executionId) await options.hub.putInstance(row);
-  const links = managementLinks(options.baseUrl(), options.hub.hubName, id);
-  return { status: 202, body: links, headers: { location: links.statusQueryGetUri, "retry-after": "10" } };
 }
 
 /** Raise event, terminate, suspend, resume: 404 for an unknown instance, 410 for a finished one. */

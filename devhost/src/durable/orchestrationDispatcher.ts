@@ -1,6 +1,8 @@
 import type { QueueClient } from "@azure/storage-queue";
+import { maxIdleMs, Sleeper } from "./sleeper";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
+import { HistoryCache } from "./historyCache";
 import type { FunctionRegistry } from "../registry";
 import { stateFromFailure, type OrchestratorState } from "./actions";
 import { EventType, completedId, event, type HistoryEvent } from "./events";
@@ -22,9 +24,10 @@ import {
 } from "./taskHub";
 
 /**
- * Reads the control queues and runs orchestration turns. One turn per instance at a time in this
- * process (a promise chain per instance); across processes the sentinel's ETag decides which
- * writer applies a turn, and the loser puts its messages back.
+ * Reads the control queues, and takes the control messages this process sends itself; runs
+ * orchestration turns. One turn per instance at a time in this process: messages for an instance
+ * wait in its inbox while a turn runs and go into the next one together. Across processes the
+ * sentinel's ETag decides which writer applies a turn, and the loser puts its messages back.
  */
 interface Received {
   message: ControlMessage;
@@ -45,6 +48,8 @@ export interface DispatcherOptions {
   timers: TimerSettings;
   /** How long a received control message stays invisible to others (seconds). */
   leaseSeconds?: number;
+  /** How many history events the in-process history cache holds at most (see HistoryCache). */
+  cachedEvents?: number;
 }
 
 /** A message handed out this often without ever being applicable (a purged instance, say) is dropped. */
@@ -53,8 +58,17 @@ const maxDequeueCount = 200;
 /** First in-process retry of a message that cannot be applied yet; doubles each time. */
 const deferMs = 25;
 
+/** Messages of one instance not yet in a turn, and the loop that runs its turns. */
+interface Inbox {
+  waiting: Received[];
+  drained: Promise<void>;
+}
+
 export class OrchestrationDispatcher {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inboxes = new Map<string, Inbox>();
+  /** Per instance: the status row write and message deletes after its last commit, under way. */
+  private readonly settling = new Map<string, Promise<void>>();
+  private readonly cache: HistoryCache;
   /**
    * Messages this process holds, in a turn or waiting for an in-process retry (see `defer`), by
    * message ID. Their leases are renewed, so the queue hands them out again only if a renewal came
@@ -65,23 +79,37 @@ export class OrchestrationDispatcher {
   private readonly retrying = new Set<string>();
   private stopping = false;
   private loops: Promise<void>[] = [];
+  /** Each control queue poller's idle wait, by queue name. */
+  private readonly idle = new Map<string, Sleeper>();
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.cache = new HistoryCache(options.cachedEvents);
+  }
 
   start(): void {
     this.loops = this.options.hub.controlQueues.map((queue) => this.poll(queue));
+    this.options.hub.receiveLocally("control", {
+      leaseSeconds: this.leaseSeconds,
+      take: (message, lease) => this.take(message, lease),
+      due: (queue, delayMs) => setTimeout(() => this.idle.get(queue.name)?.wake(), delayMs).unref(),
+    });
   }
 
   async stop(): Promise<void> {
+    this.options.hub.receiveLocally("control", undefined);
     this.stopping = true;
+    for (const sleeper of this.idle.values()) sleeper.wake();
     await Promise.all(this.loops);
-    await Promise.all(this.chains.values());
+    await Promise.all([...this.inboxes.values()].map((inbox) => inbox.drained));
+    await Promise.all(this.settling.values());
     // Whatever is still held (a retry not yet due) goes back to the queue when its lease runs out.
     await Promise.all([...this.held.values()].map((lease) => lease.end()));
     this.held.clear();
   }
 
   private async poll(queue: QueueClient): Promise<void> {
+    const idle = new Sleeper();
+    this.idle.set(queue.name, idle);
     let idleMs = 10;
     while (!this.stopping) {
       let received: Received[] = [];
@@ -113,8 +141,8 @@ export class OrchestrationDispatcher {
           );
       }
       if (received.length === 0) {
-        await sleep(idleMs);
-        idleMs = Math.min(idleMs * 2, 500);
+        await idle.sleep(idleMs);
+        idleMs = Math.min(idleMs * 2, maxIdleMs);
         continue;
       }
       idleMs = 10;
@@ -126,19 +154,46 @@ export class OrchestrationDispatcher {
     return this.options.leaseSeconds ?? 30;
   }
 
+  /**
+   * A control message this process sent or reported (see TaskHub.handOverControl): held under its
+   * lease, which the turn that applies it ends by deleting.
+   */
+  private take(message: ControlMessage, lease: MessageLease): void {
+    if (this.stopping) {
+      void lease.release(0).catch(() => undefined); // for whichever host polls next
+      return;
+    }
+    this.held.set(lease.messageId, lease);
+    this.enqueue(message.instanceId, [{ message, messageId: lease.messageId, lease, dequeueCount: 1 }]);
+  }
+
+  /** Adds messages to the instance's inbox, and starts its turns unless they are running. */
   private enqueue(instanceId: string, messages: Received[]): void {
     for (const m of messages) this.retrying.delete(m.messageId);
-    const previous = this.chains.get(instanceId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.processInstance(instanceId, messages))
-      .catch((err: unknown) =>
-        this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`),
-      )
-      .finally(() => {
+    const inbox = this.inboxes.get(instanceId);
+    if (inbox) {
+      inbox.waiting.push(...messages);
+      return;
+    }
+    const created: Inbox = { waiting: [...messages], drained: Promise.resolve() };
+    this.inboxes.set(instanceId, created);
+    created.drained = this.drain(instanceId, created);
+  }
+
+  /** Runs turns until the inbox is empty; each takes every message that arrived before it. */
+  private async drain(instanceId: string, inbox: Inbox): Promise<void> {
+    while (inbox.waiting.length > 0) {
+      const messages = inbox.waiting.splice(0);
+      try {
+        await this.processInstance(instanceId, messages);
+      } catch (err) {
+        this.cache.delete(instanceId); // what storage holds now is unknown
+        this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`);
+      } finally {
         this.letGo(messages);
-        if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
-      });
-    this.chains.set(instanceId, next);
+      }
+    }
+    this.inboxes.delete(instanceId);
   }
 
   /**
@@ -154,26 +209,99 @@ export class OrchestrationDispatcher {
     }
   }
 
-  /** Applies the messages in as many turns as the ID rules need (see consumesTaskIds). */
+  /**
+   * Applies the messages in as many turns as the ID rules need (see consumesTaskIds). A turn built
+   * on a cached history that another writer has moved on from is refused by the lock; it is built
+   * again once on the history read from storage, and after a second refusal the messages go back.
+   */
   private async processInstance(instanceId: string, messages: Received[]): Promise<void> {
     let pending = messages;
     while (pending.length > 0) {
-      const loaded = await this.options.hub.loadHistory(instanceId);
-      const instance = await this.repairedRow(instanceId, loaded);
-      if (this.lockedElsewhere(loaded)) return this.defer(instanceId, pending);
+      const { loaded, fresh } = await this.load(instanceId);
+      const instance = await this.instanceRow(instanceId, loaded, pending, fresh);
+      if (this.lockedElsewhere(loaded)) {
+        this.cache.delete(instanceId);
+        return this.defer(instanceId, pending);
+      }
       const { apply, drop, defer } = triage(pending, loaded, instance, new Date());
       await Promise.all(drop.map((m) => deleteMessage(m)));
       await this.defer(instanceId, defer);
       if (apply.length === 0) return;
       const batch = takeTurnBatch(apply, loaded.events);
-      pending = apply.filter((m) => !batch.includes(m));
-      const applied = await this.applyTurn(instanceId, batch, loaded, instance);
-      if (!applied) {
-        await Promise.all([...batch, ...pending].map((m) => release(m, 200)));
+      const row = await this.applyTurn(instanceId, batch, loaded, instance);
+      if (!row) {
+        this.cache.delete(instanceId);
+        if (!fresh) {
+          pending = apply;
+          continue;
+        }
+        await Promise.all(apply.map((m) => release(m, 200)));
         return;
       }
-      await Promise.all(batch.map((m) => deleteMessage(m)));
+      pending = apply.filter((m) => !batch.includes(m));
+      this.settle(instanceId, row, batch);
     }
+  }
+
+  /**
+   * After a commit: writes the status row (a projection of the committed sentinel) and deletes the
+   * applied messages, while the next turn may already run. Row writes of one instance go in commit
+   * order. If the row write fails the cache entry goes, so the next turn reads and repairs the row;
+   * a message left undeleted comes back and is dropped as applied.
+   */
+  private settle(instanceId: string, row: InstanceRow, batch: Received[]): void {
+    const previous = this.settling.get(instanceId) ?? Promise.resolve();
+    const settled: Promise<void> = Promise.all([
+      previous.then(() => this.options.hub.putCommittedRow(row)),
+      ...batch.map((m) => deleteMessage(m)),
+    ])
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.cache.delete(instanceId);
+          this.options.log.error(`durable: ${instanceId}: ${(err as Error).stack ?? String(err)}`);
+        },
+      )
+      .finally(() => {
+        if (this.settling.get(instanceId) === settled) this.settling.delete(instanceId);
+      });
+    this.settling.set(instanceId, settled);
+  }
+
+  /**
+   * The instance's committed history: from the cache, else read. A missing sentinel (point read)
+   * means no turn was ever committed, and the history is not queried at all. `fresh` = read now.
+   */
+  private async load(instanceId: string): Promise<{ loaded: LoadedHistory; fresh: boolean }> {
+    const cached = this.cache.get(instanceId);
+    if (cached) return { loaded: cached, fresh: false };
+    const { hub } = this.options;
+    const loaded = (await hub.readSentinel(instanceId))
+      ? await hub.loadHistory(instanceId)
+      : { sentinel: undefined, etag: undefined, events: [] };
+    if (!loaded.sentinel?.pendingSince) this.cache.set(instanceId, loaded);
+    return { loaded, fresh: true };
+  }
+
+  /**
+   * The status row as a turn must see it. The sentinel carries the row as of its commit, and the
+   * row in storage can differ from it only where a client writes it (a Pending row for a new start,
+   * which only a finished or continued instance accepts) or where a crash came between a commit and
+   * the row write, which only a history read from storage can show. Only then is the row read (and
+   * repaired).
+   */
+  private async instanceRow(
+    instanceId: string,
+    loaded: LoadedHistory,
+    pending: Received[],
+    fresh: boolean,
+  ): Promise<InstanceRow | undefined> {
+    const committed = loaded.sentinel?.instance;
+    const settled =
+      committed !== undefined &&
+      (committed.runtimeStatus === "Running" || committed.runtimeStatus === "Suspended") &&
+      !pending.some((m) => m.message.event.EventType === EventType.ExecutionStarted);
+    return !fresh && settled ? committed : this.repairedRow(instanceId, loaded);
   }
 
   /**
@@ -187,7 +315,7 @@ export class OrchestrationDispatcher {
     if (!committed) return row;
     if (row?.runtimeStatus === "Pending" && row.executionId !== committed.executionId) return row;
     if (row && row.lastUpdatedTime >= committed.lastUpdatedTime) return row;
-    await this.options.hub.putInstance(committed);
+    await this.options.hub.putCommittedRow(committed);
     return committed;
   }
 
@@ -228,15 +356,17 @@ export class OrchestrationDispatcher {
     }, delay).unref();
   }
 
-  /** One turn; false when another writer applied a turn first (the messages are retried). */
+  /**
+   * One turn, up to its commit; answers the status row it leaves, to be written, or undefined when
+   * another writer applied a turn first (the messages are retried).
+   */
   private async applyTurn(
     instanceId: string,
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
-  ) {
-    const first = batch[0]?.message.event;
-    if (!first) return true;
+  ): Promise<InstanceRow | undefined> {
+    const first = (batch[0] as Received).message.event;
     if (first.EventType === EventType.ExecutionTerminated)
       return this.terminate(instanceId, batch, loaded, instance);
     if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
@@ -415,9 +545,10 @@ export class OrchestrationDispatcher {
   }
 
   /**
-   * Lock (sentinel ETag) → send outgoing messages → write history → commit sentinel → status row.
-   * Messages go out before the commit: a crash in between repeats the turn and its messages, and
-   * receivers drop what they have already applied; the reverse order could lose them.
+   * Lock (sentinel ETag) → send outgoing messages → commit history and sentinel; the caller then
+   * writes the status row. Messages go out before the commit: a crash in between repeats the turn
+   * and its messages, and receivers drop what they have already applied; the reverse order could
+   * lose them.
    */
   private async commit(
     instanceId: string,
@@ -425,7 +556,7 @@ export class OrchestrationDispatcher {
     fromSeq: number,
     plan: TurnPlan,
     row: InstanceRow,
-  ): Promise<boolean> {
+  ): Promise<InstanceRow | undefined> {
     const { hub } = this.options;
     const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length, instance: row };
     delete sentinel.pendingSince;
@@ -438,22 +569,24 @@ export class OrchestrationDispatcher {
         pendingSince: new Date().toISOString(),
       });
     } catch (err) {
-      if (statusOf(err) === 409 || statusOf(err) === 412) return false;
+      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
       throw err;
     }
     await Promise.all([
       ...plan.controlMessages.map(({ message, delayMs }) => hub.sendControl(message, delayMs)),
       ...plan.workItems.map((item) => hub.sendWorkItem(item)),
     ]);
+    let etag: string;
     try {
-      await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
+      etag = await hub.commitTurn(instanceId, lockEtag, sentinel, fromSeq, plan.decisions);
     } catch (err) {
       // Our lock lapsed and another writer took the instance over: its turn stands, ours does not.
-      if (statusOf(err) === 412) return false;
+      if (statusOf(err) === 412) return undefined;
       throw err;
     }
-    await hub.putInstance(row);
-    return true;
+    const events = [...loaded.events.slice(0, fromSeq), ...plan.decisions];
+    this.cache.set(instanceId, { sentinel, etag, events });
+    return row;
   }
 }
 
@@ -688,8 +821,4 @@ function timeSpan(ms: number): string {
   const m = Math.floor((totalSeconds % 3600) / 60);
   const s = totalSeconds % 60;
   return `${days}.${pad(h)}:${pad(m)}:${pad(s)}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

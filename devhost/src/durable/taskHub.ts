@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { odata, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
+import { MessageLease } from "../messageLease";
 import type { HistoryEvent } from "./events";
 
 /**
@@ -80,12 +81,25 @@ export interface WorkItemMessage {
   input: string | undefined;
 }
 
+/** A dispatcher of this process that takes the messages it sends (see `TaskHub.receiveLocally`). */
+export interface LocalReceiver<T> {
+  /** Seconds the message is sent invisible for: the lease the receiver then holds. */
+  leaseSeconds: number;
+  /** Takes over the message and its lease (renewing from now on): it deletes or releases it. */
+  take(message: T, lease: MessageLease): void;
+  /** A message sent with a delay becomes visible on `queue` after `delayMs`: it can be read then. */
+  due?(queue: QueueClient, delayMs: number): void;
+}
+
 /**
  * The largest input, output, result, event payload or custom status the local host carries, in
  * characters of JSON. The Azure Storage provider offloads larger ones to blobs; this host does not,
  * and refuses them with a clear error instead (a table property holds 64 KiB, a queue message 64 KiB).
  */
 export const maxPayloadChars = 16_000;
+
+/** An entity-group transaction carries at most this many actions. */
+const maxTransactionActions = 100;
 
 /** Queue visibility is capped at 7 days; longer timers are re-queued on arrival. */
 const maxQueueDelayMs = 6 * 24 * 3600 * 1000;
@@ -95,6 +109,9 @@ export class TaskHub {
   readonly history: TableClient;
   readonly controlQueues: QueueClient[];
   readonly workItems: QueueClient;
+  private localControl: LocalReceiver<ControlMessage> | undefined;
+  private localWorkItems: LocalReceiver<WorkItemMessage> | undefined;
+  private readonly clientRowWrites = new Map<string, Promise<void>>();
 
   constructor(
     connectionString: string,
@@ -124,14 +141,59 @@ export class TaskHub {
     return this.controlQueues[hash % partitionCount] as QueueClient;
   }
 
+  /**
+   * Sends a control message. One due at once goes to this process's own receiver when one is
+   * registered (see `receiveLocally`): it is sent invisible for the receiver's lease and handed over
+   * with its pop receipt, so no poll stands between the send and its processing; a process that dies
+   * first leaves it to reappear when that lease runs out.
+   */
   async sendControl(message: ControlMessage, delayMs = 0): Promise<void> {
-    await this.controlQueueFor(message.instanceId).sendMessage(JSON.stringify(message), {
-      visibilityTimeout: Math.ceil(Math.min(Math.max(delayMs, 0), maxQueueDelayMs) / 1000),
+    const queue = this.controlQueueFor(message.instanceId);
+    const local = delayMs <= 0 ? this.localControl : undefined;
+    const delaySeconds = Math.ceil(Math.min(Math.max(delayMs, 0), maxQueueDelayMs) / 1000);
+    const sent = await queue.sendMessage(JSON.stringify(message), {
+      visibilityTimeout: local ? local.leaseSeconds : delaySeconds,
     });
+    if (local)
+      local.take(message, new MessageLease(queue, sent.messageId, sent.popReceipt, local.leaseSeconds));
+    else if (delaySeconds > 0) this.localControl?.due?.(queue, delaySeconds * 1000);
   }
 
+  /**
+   * Hands a control message to this process's receiver without sending it: its delivery rests on
+   * `lease`, which holds a message already stored (the work item the message reports on) that
+   * comes back if this process dies before the message is applied, and is deleted once it is.
+   * False when there is no receiver (the message must then be sent).
+   */
+  handOverControl(message: ControlMessage, lease: MessageLease): boolean {
+    if (!this.localControl) return false;
+    this.localControl.take(message, lease);
+    return true;
+  }
+
+  /** Sends a work item; like `sendControl`, handed to this process's own receiver when there is one. */
   async sendWorkItem(item: WorkItemMessage): Promise<void> {
-    await this.workItems.sendMessage(JSON.stringify(item));
+    const local = this.localWorkItems;
+    const sent = await this.workItems.sendMessage(
+      JSON.stringify(item),
+      local ? { visibilityTimeout: local.leaseSeconds } : {},
+    );
+    local?.take(item, new MessageLease(this.workItems, sent.messageId, sent.popReceipt, local.leaseSeconds));
+  }
+
+  /**
+   * Registers (or, with undefined, removes) the receiver of the control messages or work items this
+   * process sends. A receiver must take over every message it is handed: nobody else sees it until
+   * its lease runs out.
+   */
+  receiveLocally(kind: "control", receiver: LocalReceiver<ControlMessage> | undefined): void;
+  receiveLocally(kind: "workItems", receiver: LocalReceiver<WorkItemMessage> | undefined): void;
+  receiveLocally(
+    kind: "control" | "workItems",
+    receiver: LocalReceiver<ControlMessage> | LocalReceiver<WorkItemMessage> | undefined,
+  ): void {
+    if (kind === "control") this.localControl = receiver as LocalReceiver<ControlMessage> | undefined;
+    else this.localWorkItems = receiver as LocalReceiver<WorkItemMessage> | undefined;
   }
 
   async getInstance(instanceId: string): Promise<InstanceRow | undefined> {
@@ -147,15 +209,30 @@ export class TaskHub {
     await this.instances.upsertEntity(toInstanceEntity(row), "Replace");
   }
 
-  /** Creates the instance row unless one exists; false = it exists. */
-  async createInstance(row: InstanceRow): Promise<boolean> {
+  /**
+   * Runs a client's steps that end in writing an instance's status row (a start: its message, then
+   * a Pending row); this process's commit row writes for the instance (`putCommittedRow`) wait
+   * until they are done. A start applied in this process at once would otherwise have its first
+   * commit's row overwritten by the Pending one written after it.
+   */
+  async clientRowWrite<T>(instanceId: string, steps: () => Promise<T>): Promise<T> {
+    const done = steps();
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.clientRowWrites.set(instanceId, settled);
     try {
-      await this.instances.createEntity(toInstanceEntity(row));
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 409) return false;
-      throw err;
+      return await done;
+    } finally {
+      if (this.clientRowWrites.get(instanceId) === settled) this.clientRowWrites.delete(instanceId);
     }
+  }
+
+  /** Writes the row of a committed turn, after any client row write of this process under way. */
+  async putCommittedRow(row: InstanceRow): Promise<void> {
+    await this.clientRowWrites.get(row.instanceId);
+    await this.putInstance(row);
   }
 
   async queryInstances(
@@ -180,6 +257,21 @@ export class TaskHub {
     return { rows: page.value.map(fromInstanceEntity), continuationToken: page.value.continuationToken };
   }
 
+  /**
+   * The sentinel by point read (indexed, unlike any query): undefined for an instance that has never
+   * committed a turn, whose history is then known to be empty without reading it.
+   */
+  async readSentinel(instanceId: string): Promise<{ sentinel: Sentinel; etag: string } | undefined> {
+    try {
+      const row = await this.history.getEntity<Record<string, unknown>>(instanceId, "sentinel");
+      return { sentinel: JSON.parse(String(row["State"])) as Sentinel, etag: row.etag };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The committed history (a partition query, which the emulator answers by scanning the table). */
   async loadHistory(instanceId: string): Promise<LoadedHistory> {
     const rows: TableEntityResult<Record<string, unknown>>[] = [];
     for await (const row of this.history.listEntities<Record<string, unknown>>({
@@ -211,14 +303,20 @@ export class TaskHub {
     return (await this.history.updateEntity(entity, "Replace", { etag: current.etag })).etag ?? "";
   }
 
-  /** Writes rows [fromSeq, fromSeq + events.length) of the execution, then commits the sentinel. */
+  /**
+   * Writes rows [fromSeq, fromSeq + events.length) of the execution and commits the sentinel if it
+   * still has `lockEtag`, in one entity-group transaction (the rows of a turn longer than one
+   * transaction go first in transactions of their own: rows past `committedSeq` are not history
+   * yet). Answers the committed sentinel's ETag; a 412 means another writer took the instance over
+   * and nothing of this turn is history.
+   */
   async commitTurn(
     instanceId: string,
     lockEtag: string,
     sentinel: Sentinel,
     fromSeq: number,
     events: HistoryEvent[],
-  ) {
+  ): Promise<string> {
     const actions: TransactionAction[] = events.map((e, i) => [
       "upsert",
       {
@@ -230,10 +328,13 @@ export class TaskHub {
       },
       "Replace",
     ]);
-    for (let i = 0; i < actions.length; i += 100)
-      await this.history.submitTransaction(actions.slice(i, i + 100));
     const entity = { partitionKey: instanceId, rowKey: "sentinel", State: JSON.stringify(sentinel) };
-    await this.history.updateEntity(entity, "Replace", { etag: lockEtag });
+    actions.push(["update", entity, "Replace", { etag: lockEtag }]);
+    const last = actions.length - ((actions.length - 1) % maxTransactionActions) - 1;
+    for (let i = 0; i < last; i += maxTransactionActions)
+      await this.history.submitTransaction(actions.slice(i, i + maxTransactionActions));
+    const committed = await this.history.submitTransaction(actions.slice(last));
+    return committed.subResponses.at(-1)?.etag ?? "";
   }
 
   /** Deletes the instance's history and status row. */
@@ -243,9 +344,11 @@ export class TaskHub {
       queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] },
     }))
       if (row.rowKey) keys.push(row.rowKey);
-    for (let i = 0; i < keys.length; i += 100)
+    for (let i = 0; i < keys.length; i += maxTransactionActions)
       await this.history.submitTransaction(
-        keys.slice(i, i + 100).map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]),
+        keys
+          .slice(i, i + maxTransactionActions)
+          .map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]),
       );
     try {
       await this.instances.deleteEntity(instanceId, "");

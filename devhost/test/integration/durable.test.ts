@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startHost, type RunningHost } from "../../src/host";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningHost } from "../../src/host";
 import { start, status, waitFor } from "../support/durable";
+import { startDurableHost } from "../support/durableHost";
 
 const quiet = { info: () => undefined, error: (line: string) => console.error(line) };
 
@@ -8,11 +9,7 @@ describe("durable orchestrations on the local host", () => {
   let host: RunningHost;
 
   beforeAll(async () => {
-    process.env["FIXTURE_HUB"] = `Durable${Date.now()}`;
-    host = await startHost({
-      appDir: "devhost/test/fixtures/durable-app",
-      port: 0,
-      connection: inject("storageConnectionString"),
+    host = await startDurableHost("Durable", {
       logger: quiet,
       timers: { maximumShortTimerMs: 2_000, longRunningTimerIntervalMs: 1_000 },
     });
