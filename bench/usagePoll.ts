@@ -37,8 +37,9 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * [--reaching 0.05] [--json FILE]`: ONE usage-polling cycle at scale, on the real app and the local
  * host, reported (not a test: a Graph call count that does not match, or a poisoned message, is
  * printed and exits 1; the time limit exits 2). `--json FILE` also writes the figures as one JSON
- * object (usageCycleSeconds, usagePollSeconds, usageTransactionsPerAssociation, usageGraphCalls,
- * usageExpectedGraphCalls, usageDefenderCalls, hostPeakRssMiB, tenants, associations, lifecycleTurns).
+ * object (usageCycleSeconds, usagePollSeconds, usageTransactionsPerAssociation and its table and
+ * queue parts, usageGraphCalls, usageExpectedGraphCalls, usageDefenderCalls, hostPeakRssMiB,
+ * tenants, associations, lifecycleTurns, usageReportedRaised).
  *
  * Scale 1.0 = 5,000 customer tenants × 4 Approved Modern Work & Security CPOR associations (20,000),
  * each association of a tenant with another of 8 partners and its own workload. What the poller
