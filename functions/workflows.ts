@@ -11,17 +11,18 @@ import { TransientDependencyError } from "../src/domain/errors";
  */
 export function durableWorkflows(context: InvocationContext): Workflows {
   const client = () => df.getClient(context);
+  const state: Workflows["state"] = async (associationId) => {
+    let status: string;
+    try {
+      status = String((await client().getStatus(associationId)).runtimeStatus);
+    } catch (err) {
+      if (/\b404\b/.test(err instanceof Error ? err.message : String(err))) return undefined;
+      throw new TransientDependencyError("the association's workflow could not be reached", { cause: err });
+    }
+    return finished.has(status) ? "finished" : "running";
+  };
   return {
-    async state(associationId) {
-      let status: string;
-      try {
-        status = String((await client().getStatus(associationId)).runtimeStatus);
-      } catch (err) {
-        if (/\b404\b/.test(err instanceof Error ? err.message : String(err))) return undefined;
-        throw new TransientDependencyError("the association's workflow could not be reached", { cause: err });
-      }
-      return finished.has(status) ? "finished" : "running";
-    },
+    state,
     async raise(associationId, eventName, payload) {
       try {
         await client().raiseEvent(associationId, eventName, payload);
@@ -32,7 +33,11 @@ export function durableWorkflows(context: InvocationContext): Workflows {
     async start(orchestrator, instanceId, input) {
       try {
         await client().startNew(orchestrator, { instanceId, input });
+        return "started";
       } catch (err) {
+        // The start API refuses an instance that is pending or running (409 here; the extension's
+        // answer differs by version): whatever the refusal, an instance found running is the one.
+        if ((await state(instanceId).catch(() => undefined)) === "running") return "running";
         throw new TransientDependencyError("the association's workflow could not be started", { cause: err });
       }
     },

@@ -25,8 +25,12 @@ export interface Workflows {
    */
   state(instanceId: string): Promise<"running" | "finished" | undefined>;
   raise(instanceId: string, eventName: string, payload: unknown): Promise<void>;
-  /** Starts (or starts again, over a finished one) the orchestration `orchestrator` as `instanceId`. */
-  start(orchestrator: string, instanceId: string, input: unknown): Promise<void>;
+  /**
+   * Starts (or starts again, over a finished one) the orchestration `orchestrator` as `instanceId`.
+   * "running" when an instance of that ID is running already (another caller started it between
+   * this caller's `state` and its start): nothing was started, and the running one is the workflow.
+   */
+  start(orchestrator: string, instanceId: string, input: unknown): Promise<"started" | "running">;
 }
 
 /**
@@ -77,8 +81,10 @@ export async function decide(
  * Makes the workflow follow a change applied outside it: a running workflow gets `StatusChanged`
  * (it reads the status and moves on, dropping any timer of the status it left); a finished one, or
  * none, is started again in the new status when time matters there again (a cancelled approval now
- * waits for its dispute window). A workflow that completes between the look and the event (only
- * the usage loop completes by itself) drops the event: the next change restarts it.
+ * waits for its dispute window). Two callers may follow one association at once (a DPOR's
+ * supersede runs from the confirm and again from the other DPOR's settle step): the one whose start
+ * finds the other's run tells that run instead. A workflow that completes between the look and the
+ * event drops it: the change was applied before, and the next change restarts the workflow.
  */
 export async function follow(
   ports: Pick<LifecyclePorts, "durations" | "dporDurations">,
@@ -88,14 +94,12 @@ export async function follow(
 ): Promise<void> {
   const workflow = workflowOf(association, ports);
   if (!workflow) return;
-  const state = await workflows.state(association.id);
-  if (state === "running") {
-    const signal: StatusChangedSignal = { changeId, to: association.status };
-    await workflows.raise(association.id, lifecycleEvents.statusChanged, signal);
-    return;
-  }
-  if (workflow.restartsIn.has(association.status))
-    await workflows.start(workflow.orchestrator, association.id, workflow.input);
+  const signal: StatusChangedSignal = { changeId, to: association.status };
+  const tell = () => workflows.raise(association.id, lifecycleEvents.statusChanged, signal);
+  if ((await workflows.state(association.id)) === "running") return tell();
+  if (!workflow.restartsIn.has(association.status)) return;
+  if ((await workflows.start(workflow.orchestrator, association.id, workflow.input)) === "running")
+    await tell();
 }
 
 /** Starts a new association's workflow, if its type has one, unless it was started before (a retried create). */

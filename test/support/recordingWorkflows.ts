@@ -4,7 +4,8 @@ import { TransientDependencyError } from "../../src/domain/errors";
 /**
  * The Workflows port for handler tests that run without a host: records every event raised and
  * every start, answers `state` as told, and fails the next `failures` calls the way the Durable
- * adapter does (TransientDependencyError). The real engine is exercised through the local host in
+ * adapter does (TransientDependencyError). `startedElsewhere` plays another caller that starts the
+ * instance between this caller's `state` and its start: that start answers "running". The real engine is exercised through the local host in
  * the API tests; this one lets a handler test see exactly what the workflow was told.
  */
 export class RecordingWorkflows implements Workflows {
@@ -17,6 +18,7 @@ export class RecordingWorkflows implements Workflows {
   constructor(
     public running: "running" | "finished" | undefined = "running",
     public failures = 0,
+    public startedElsewhere = false,
   ) {}
 
   state(): Promise<"running" | "finished" | undefined> {
@@ -30,13 +32,14 @@ export class RecordingWorkflows implements Workflows {
     return Promise.resolve();
   }
 
-  start(orchestrator: string, instanceId: string, input: unknown): Promise<void> {
+  start(orchestrator: string, instanceId: string, input: unknown): Promise<"started" | "running"> {
     const failed = this.fail();
-    if (failed) return failed.then(() => undefined);
+    if (failed) return failed;
+    this.running = "running";
+    if (this.startedElsewhere) return Promise.resolve("running");
     this.started.push(input);
     this.starts.push({ orchestrator, instanceId });
-    this.running = "running";
-    return Promise.resolve();
+    return Promise.resolve("started");
   }
 
   private fail(): Promise<never> | undefined {
