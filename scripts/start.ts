@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { hostNodeArguments, maxOldSpaceSetting } from "devhost";
 import { effectiveSetting, hostOptions, listeningUrl, publicBaseUrlFor } from "./effectiveSettings";
 import { ensureLocalSettings } from "./localSettings";
 import { createPartner, keyWorks } from "./partnerClient";
@@ -31,7 +32,14 @@ async function main(): Promise<number> {
   );
   const host: Host = spawn(
     process.execPath,
-    ["devhost/dist/cli.js", ".", "--data", options.dataDir, ...args],
+    [
+      ...hostNodeArguments(effectiveSetting(maxOldSpaceSetting, process.env, file)),
+      "devhost/dist/cli.js",
+      ".",
+      "--data",
+      options.dataDir,
+      ...args,
+    ],
     {
       stdio: ["inherit", "pipe", "inherit"],
       env: { ...process.env, ...(publicBaseUrl ? { PUBLIC_BASE_URL: publicBaseUrl } : {}) },

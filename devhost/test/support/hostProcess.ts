@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { hostNodeArguments, maxOldSpaceSetting } from "../../src/nodeArguments";
 
 /** A local host running as a child process (`devhost` CLI through tsx), for crash and restart tests. */
 export interface HostProcess {
@@ -19,7 +20,17 @@ export async function spawnHost(
 ): Promise<HostProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "devhost/src/cli.ts", appDir, "--port", "0", "--connection", connection],
+    [
+      ...hostNodeArguments(env[maxOldSpaceSetting] ?? process.env[maxOldSpaceSetting]),
+      "--import",
+      "tsx",
+      "devhost/src/cli.ts",
+      appDir,
+      "--port",
+      "0",
+      "--connection",
+      connection,
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   const output: string[] = [];
