@@ -12,13 +12,14 @@ import { parseArgs } from "node:util";
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 import { association as associationSchema, type Association } from "../src/domain/association";
-import { lifecycleInput } from "../src/domain/lifecycle";
+import { lifecycleEvents, lifecycleInput } from "../src/domain/lifecycle";
 import type { WorkloadId } from "../src/domain/workloads";
 import { connectionStringFor, startAzurite, type RunningAzurite } from "devhost";
 import { startHost, type RunningHost } from "devhost";
 import { Invoker, type Logger } from "devhost";
 import { writeOutputBindings } from "devhost";
 import { timerInput } from "devhost";
+import { TaskHub } from "devhost";
 import { defenderCallsPerTenant, graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
 import { createStore, type Store } from "../src/store/store";
 import { checked } from "../src/store/tableStore";
@@ -31,6 +32,7 @@ import {
 import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
+import { cloneOrchestrations, readTemplate, type HubTables } from "./seedOrchestrations";
 
 /**
  * `npm run bench:usage -- [--scale 0.2] [--timeout 15] [--without-lifecycles] [--breakdown]
@@ -49,8 +51,10 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * tenant); and, through the usage store itself, each tenant's previous reading (the day before,
  * as the daily poll left it since the claim was under review). Every association also gets what it
  * has in production: a lifecycle orchestration waiting in its usage loop (status Approved, baseline
- * recorded), started through the host's Durable HTTP API, so every UsageReported the poller raises
- * is accepted (202) and then processed (recordMilestones, then continueAsNew), exactly as it would be.
+ * recorded), so every UsageReported the poller raises is accepted (202) and then processed
+ * (recordMilestones, then continueAsNew), exactly as it would be. One of them is started through the
+ * host's Durable HTTP API and runs its first turn; the others are its storage rows cloned straight
+ * into the task hub's tables (bench/seedOrchestrations.ts), the same state without 20,000 starts.
  *
  * The reading: every tenant as `steadyTenant` below (new, reaching no milestone: the poller judges
  * each association and raises nothing, so no orchestrator turns); with `--reaching F`, that fraction
@@ -81,8 +85,9 @@ import { startCountingProxy, type CountingProxy } from "./countingProxy";
  * the local host loads an orchestration's history with a PartitionKey query on every turn, so each
  * query on a tenant's path costs more as the data grows. The poller's path is point reads and one
  * transaction per tenant (the usage summary, the associations the timer's message names, their
- * projection of the ledger), so a cycle that changes nothing runs no turn and no query; starting the
- * orchestrations (setup, not measured) takes most of a run. `--without-lifecycles` leaves the
+ * projection of the ledger), so a cycle that changes nothing runs no turn and no query. The cloned
+ * orchestrations are not in the host's in-process history cache (as after a host restart): the first
+ * turn of each (`--reaching`) reads its history from storage. `--without-lifecycles` leaves the
  * orchestrations out (each raise is answered 404 and skipped): the poller's own work.
  * Storage transactions per association do not depend on the speed: `--breakdown` splits them by
  * table and queue (one more proxy hop in front of the counting proxies; figures otherwise the same).
@@ -251,6 +256,8 @@ async function main(): Promise<void> {
     log(`host ${host.pid} on ${host.url}`);
 
     const hub = hubQueues(azurite.connectionString, settings["DURABLE_HUB_NAME"] as string);
+    // The task hub's tables under the engine's own names, straight to Azurite (seeding is not counted).
+    const hubTables = new TaskHub(azurite.connectionString, settings["DURABLE_HUB_NAME"] as string);
     const pollQueue = new QueueClient(azurite.connectionString, settings["USAGE_POLL_QUEUE"] as string);
     const poisonQueue = new QueueClient(
       azurite.connectionString,
@@ -258,11 +265,14 @@ async function main(): Promise<void> {
     );
 
     const lifecycles = !options.withoutLifecycles;
-    let started = { seconds: 0 };
+    let started = { seconds: 0, cloned: 0 };
     if (lifecycles) {
       log(`starting ${associationCount} lifecycle orchestrations in their usage loop (baseline recorded)…`);
-      started = await startOrchestrations(host, seeded.associations, hub, deadline, log);
-      log(`orchestrations waiting after ${started.seconds.toFixed(1)} s`);
+      started = await startOrchestrations(host, seeded.associations, hub, hubTables, deadline, log);
+      log(
+        `orchestrations waiting after ${started.seconds.toFixed(1)} s ` +
+          `(1 started through the API, ${started.cloned} cloned in storage)`,
+      );
     } else log("--without-lifecycles: no orchestrations; every raise will be answered 404 and skipped");
 
     // Idle: what the host's pollers cost with nothing to do, to tell the cycle's own transactions apart.
@@ -423,7 +433,7 @@ async function main(): Promise<void> {
       `host peak RSS (VmHWM of pid ${host.pid}${hwmReset ? ", reset after seeding" : ", NOT reset: includes seeding"}): ${mib(rssAtEnd.hwmKb)} MiB at the end, ${mib(rssAtPoll.hwmKb)} MiB when the poll finished; RSS ${mib(rssBefore.rssKb)} MiB before the cycle, ${mib(rssAtEnd.rssKb)} MiB after`,
     );
     lines.push(
-      `setup (not in the figures): seeding ${fmt(seeded.seconds)} s (${seeded.transactions} transactions)${lifecycles ? `, ${associationCount} orchestrations started and waiting in ${fmt(started.seconds)} s` : ", no orchestrations (--without-lifecycles)"}`,
+      `setup (not in the figures): seeding ${fmt(seeded.seconds)} s (${seeded.transactions} transactions)${lifecycles ? `, ${associationCount} orchestrations started and waiting in ${fmt(started.seconds)} s (1 through the API, ${started.cloned} cloned in storage)` : ", no orchestrations (--without-lifecycles)"}`,
     );
     if (options.scale < 1) {
       const factor = 1 / options.scale;
@@ -740,56 +750,165 @@ async function approximateCount(queue: QueueClient): Promise<number> {
   }
 }
 
+/** The lifecycle input each association's orchestration is started with (the same for template and clones). */
+function lifecycleStart(a: Association) {
+  return lifecycleInput.parse({
+    associationId: a.id,
+    partnerId: a.partnerId,
+    status: "Approved",
+    baselineRecorded: true,
+    durations: {
+      poeDeadlineMs: 6_000,
+      refusalWindowMs: 3_000,
+      partnerActionWindowMs: 3_000,
+      disputeWindowMs: 3_000,
+    },
+  });
+}
+
 /**
- * Each association's lifecycle as production has it after approval: status Approved, baseline recorded, waiting for
- * UsageReported. Started through the host's Durable HTTP API (what the DurableClient calls); done
- * when every first turn ran and the task hub's queues are empty.
+ * Each association's lifecycle as production has it after approval: status Approved, baseline
+ * recorded, waiting for UsageReported or StatusChanged (no timer, no activity in flight). The first
+ * association's is started through the host's Durable HTTP API (what the DurableClient calls) and
+ * runs its first turn in the host; once it has and the task hub's queues are empty, its storage rows
+ * are cloned for every other association (bench/seedOrchestrations.ts: instance ID, execution ID and
+ * input substituted), straight into Azurite, not through the proxies. Then a few clones are read
+ * back through the host's status API, and one more clone (an instance ID that is no association, so
+ * the cycle never sees it) is sent a UsageReported that is no reading: the host loads its history
+ * from storage, replays it, drops the payload and continues it as new, which must leave it Running in
+ * a new execution with the queues empty again. All before the cycle, so its figures do not see it.
  */
 async function startOrchestrations(
   host: HostChild,
   associations: readonly Association[],
   hub: HubQueues,
+  tables: HubTables,
   deadline: Deadline,
   log: (line: string) => void,
-): Promise<{ seconds: number }> {
+): Promise<{ seconds: number; cloned: number }> {
   const started = performance.now();
+  const [template, ...others] = associations;
+  if (!template) return { seconds: 0, cloned: 0 };
   const before = await host.stats();
-  let posted = 0;
-  await pool(associations, 32, async (a) => {
-    deadline.check("starting orchestrations", () => `${posted}/${associations.length} started`);
-    const input = lifecycleInput.parse({
-      associationId: a.id,
-      partnerId: a.partnerId,
-      status: "Approved",
-      baselineRecorded: true,
-      durations: {
-        poeDeadlineMs: 6_000,
-        refusalWindowMs: 3_000,
-        partnerActionWindowMs: 3_000,
-        disputeWindowMs: 3_000,
-      },
-    });
-    const response = await fetch(
-      `${host.url}/runtime/webhooks/durabletask/orchestrators/associationLifecycle/${a.id}`,
-      { method: "POST", body: JSON.stringify(input), headers: { "content-type": "application/json" } },
-    );
-    await response.arrayBuffer();
-    if (response.status !== 202) throw new Error(`starting orchestration ${a.id}: HTTP ${response.status}`);
-    posted++;
-  });
-  let lastReport = Date.now();
-  for (;;) {
-    const stats = await host.stats();
-    const turns = delta(stats, before, "associationLifecycle");
-    deadline.check("waiting for the orchestrations' first turns", () => `${turns}/${associations.length}`);
-    if (turns >= associations.length && (await hub.pending()) === 0) break;
-    if (Date.now() - lastReport > 10_000) {
-      log(`orchestrations: ${turns}/${associations.length} first turns`);
-      lastReport = Date.now();
+  const input = lifecycleStart(template);
+  const response = await fetch(
+    `${host.url}/runtime/webhooks/durabletask/orchestrators/associationLifecycle/${template.id}`,
+    { method: "POST", body: JSON.stringify(input), headers: { "content-type": "application/json" } },
+  );
+  await response.arrayBuffer();
+  if (response.status !== 202)
+    throw new Error(`starting orchestration ${template.id}: HTTP ${response.status}`);
+  await waitForTurns(host, hub, before, 1, deadline, "waiting for the template orchestration's first turn");
+
+  // The status row is written just after the commit (with the start message's delete): wait for it.
+  const read = await (async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await readTemplate(tables, template.id);
+      } catch (err) {
+        if (attempt >= 50) throw err;
+        await sleep(100);
+      }
     }
-    await sleep(500);
+  })();
+  if (read.historyRows.length > maxTransactionRows)
+    log(
+      `note: the template has ${read.historyRows.length} storage rows: more than one transaction per clone`,
+    );
+  const cloneStarted = performance.now();
+  const targets = others.map((a) => ({ instanceId: a.id, input: lifecycleStart(a) }));
+  let lastReport = Date.now();
+  const { cloned, requests } = await cloneOrchestrations(tables, read, targets, {
+    concurrency: 96,
+    beforeEach: () => deadline.check("cloning orchestrations"),
+    onProgress: (done) => {
+      if (Date.now() - lastReport < 10_000) return;
+      log(`orchestrations: ${done}/${targets.length} cloned`);
+      lastReport = Date.now();
+    },
+  });
+  const cloneSeconds = (performance.now() - cloneStarted) / 1000;
+  log(
+    `${cloned} orchestrations cloned from ${template.id} in ${cloneSeconds.toFixed(1)} s ` +
+      `(${read.historyRows.length} history rows each, ${requests} storage requests, ` +
+      `${Math.round(cloned / Math.max(cloneSeconds, 0.001))} instances/s)`,
+  );
+
+  // Read back through the host: a few clones, first, middle and last.
+  const sample = [others[0], others[Math.floor(others.length / 2)], others.at(-1)].filter(
+    (a): a is Association => a !== undefined,
+  );
+  for (const a of sample) await expectWaiting(host, a.id, lifecycleStart(a));
+
+  // One more clone that the cycle never sees, run through a turn of the engine (see above).
+  const check = `bench-seed-check-${randomUUID()}`;
+  const checkInput = lifecycleInput.parse({ ...input, associationId: check, partnerId: "bench-seed-check" });
+  await cloneOrchestrations(tables, read, [{ instanceId: check, input: checkInput }]);
+  await expectWaiting(host, check, checkInput);
+  const clonedExecution = String((await tables.instances.getEntity(check, ""))["ExecutionId"]);
+  const beforeCheck = await host.stats();
+  const raised = await fetch(
+    `${host.url}/runtime/webhooks/durabletask/instances/${check}/raiseEvent/${lifecycleEvents.usageReported}`,
+    {
+      method: "POST",
+      body: JSON.stringify({ check: "not a reading" }),
+      headers: { "content-type": "application/json" },
+    },
+  );
+  await raised.arrayBuffer();
+  if (raised.status !== 202) throw new Error(`seed check: raising on ${check}: HTTP ${raised.status}`);
+  // The raised event's turn (continueAsNew), then the new execution's first turn.
+  await waitForTurns(host, hub, beforeCheck, 2, deadline, "the seeded clone check's turns");
+  const after = await tables.instances.getEntity(check, "");
+  if (after["ExecutionId"] === clonedExecution || after["RuntimeStatus"] !== "Running")
+    throw new Error(
+      `seed check: ${check} is ${String(after["RuntimeStatus"])} in execution ${String(after["ExecutionId"])} ` +
+        `(cloned as ${clonedExecution}): the host did not continue it as new`,
+    );
+  await expectWaiting(host, check, checkInput);
+  log(
+    `seed check: ${sample.length} clones read back Running through the status API; clone ${check} ` +
+      "replayed by the host and continued as new on an event",
+  );
+  return { seconds: (performance.now() - started) / 1000, cloned };
+}
+
+/** An entity-group transaction's limit: a template above it costs more than one per clone. */
+const maxTransactionRows = 100;
+
+/** Waits until `count` more associationLifecycle turns succeeded and the task hub's queues are empty. */
+async function waitForTurns(
+  host: HostChild,
+  hub: HubQueues,
+  before: HostStats,
+  count: number,
+  deadline: Deadline,
+  phase: string,
+): Promise<void> {
+  for (;;) {
+    const turns = delta(await host.stats(), before, "associationLifecycle");
+    deadline.check(phase, () => `${turns}/${count} turns`);
+    if (turns >= count && (await hub.pending()) === 0) return;
+    await sleep(200);
   }
-  return { seconds: (performance.now() - started) / 1000 };
+}
+
+/** The instance as the host's status API answers it: Running, in the usage loop, with `input`. */
+async function expectWaiting(host: HostChild, instanceId: string, input: unknown): Promise<void> {
+  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${instanceId}`);
+  const body = (await response.json()) as Record<string, unknown>;
+  const expected = {
+    name: "associationLifecycle",
+    instanceId,
+    runtimeStatus: "Running",
+    input,
+    customStatus: { status: "Approved" },
+  };
+  const got = Object.fromEntries(Object.keys(expected).map((k) => [k, body[k]]));
+  if (JSON.stringify(got) !== JSON.stringify(expected))
+    throw new Error(
+      `seed check: ${instanceId} answers ${response.status} ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,
+    );
 }
 
 async function idleRate(tables: CountingProxy, queues: CountingProxy, ms: number) {
