@@ -20,6 +20,7 @@ import { Invoker, type Logger } from "devhost";
 import { writeOutputBindings } from "devhost";
 import { timerInput } from "devhost";
 import { TaskHub } from "devhost";
+import { hostNodeArguments, maxOldSpaceSetting } from "devhost";
 import { defenderCallsPerTenant, graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
 import { createStore, type Store } from "../src/store/store";
 import { checked } from "../src/store/tableStore";
@@ -1072,7 +1073,9 @@ class HostChild {
   }
 
   static async spawn(env: Record<string, string>, timeoutMs: number): Promise<HostChild> {
-    const child = spawn(process.execPath, ["--import", "tsx", __filename], {
+    // The host's Node arguments as `npm start` gives them (its old-space cap included).
+    const nodeArguments = hostNodeArguments(env[maxOldSpaceSetting] ?? process.env[maxOldSpaceSetting]);
+    const child = spawn(process.execPath, [...nodeArguments, "--import", "tsx", __filename], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, ...env, BENCH_USAGE_ROLE: "host" },
     });
