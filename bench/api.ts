@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "15" },
       associations: { type: "string", default: "1000" },
       json: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const rate = Number(values.rate);
@@ -43,7 +44,10 @@ async function main(): Promise<void> {
   };
   let host: HostProcess | undefined;
   try {
-    host = await spawnHost(".", azurite.connectionString, settings, 60_000);
+    // `--cpu-prof DIR`: the host writes a V8 CPU profile there when it stops (open it in DevTools).
+    const profile = values["cpu-prof"];
+    const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    host = await spawnHost(".", azurite.connectionString, settings, 60_000, nodeFlags);
     const partner = await onboardPartner(host.url, settings["ADMIN_API_KEY"] ?? "");
     const seeding = performance.now();
     const ids = await seed(host.url, partner, count);

@@ -16,10 +16,22 @@ export async function spawnHost(
   connection: string,
   env: Record<string, string> = {},
   timeoutMs = 30_000,
+  /** Node's own flags for the host, e.g. `--cpu-prof` (not all are allowed in NODE_OPTIONS). */
+  nodeFlags: readonly string[] = [],
 ): Promise<HostProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "devhost/src/cli.ts", appDir, "--port", "0", "--connection", connection],
+    [
+      ...nodeFlags,
+      "--import",
+      "tsx",
+      "devhost/src/cli.ts",
+      appDir,
+      "--port",
+      "0",
+      "--connection",
+      connection,
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   const output: string[] = [];
