@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { QueueServiceClient } from "@azure/storage-queue";
@@ -11,7 +13,7 @@ import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 
 /**
- * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE]`: the partner
+ * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE] [--cpu-prof DIR]`: the partner
  * API under a steady load on the real app and the local host (a child process, so the load generator
  * does not share its event loop), driven by autocannon at `--rate` requests a second in total:
  * - `GET /api/v1/sign-in`, the floor: an anonymous answer without storage, what the host itself costs;
@@ -21,7 +23,9 @@ import { cporRequest } from "../test/support/builders";
  * (which exit 1), then one JSON line (`apiGetP99Ms`, `apiListP99Ms`, …) to compare runs by, also
  * written to `--json FILE`. The associations are created through the API beforehand (16 at a time),
  * so each has its claims and timeline as in production. Figures depend on the machine (Azurite, 2
- * cores here).
+ * cores here). The host's log goes to a file (its path is printed), not to a pipe this process,
+ * busy generating load, would drain late: the host writes its log synchronously and would wait.
+ * `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
  *
  * Azurite's housekeeping is watched and kept apart from the API's figures, never taken out of them.
  * Every 60 s Azurite's queue service runs a mark-and-sweep over its in-memory message extents (one
@@ -58,10 +62,11 @@ async function main(): Promise<void> {
   };
   let host: HostProcess | undefined;
   try {
-    // `--cpu-prof DIR`: the host writes a V8 CPU profile there when it stops (open it in DevTools).
     const profile = values["cpu-prof"];
     const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-    host = await spawnHost(".", azurite.connectionString, settings, 60_000, nodeFlags);
+    const logFile = path.join(await mkdtemp(path.join(tmpdir(), "bench-api-")), "host.log");
+    console.log(`host log: ${logFile}`);
+    host = await spawnHost(".", azurite.connectionString, settings, 60_000, { nodeFlags, logFile });
     const partner = await onboardPartner(host.url, settings["ADMIN_API_KEY"] ?? "");
     const seeding = performance.now();
     const ids = await seed(host.url, partner, count);
