@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,9 +13,10 @@ import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 
 /**
- * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE] [--cpu-prof DIR]`: the partner
- * API under a steady load on the real app and the local host (a child process, so the load generator
- * does not share its event loop), driven by autocannon at `--rate` requests a second in total:
+ * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE] [--cpu-prof DIR]`:
+ * the partner API under a steady load on the real app and the local host (a child process, so the
+ * load generator does not share its event loop), driven by autocannon at `--rate` requests a second
+ * in total:
  * - `GET /api/v1/sign-in`, the floor: an anonymous answer without storage, what the host itself costs;
  * - `GET /associations/{id}`, a random one of the partner's `--associations` each time;
  * - `GET /associations?pageSize=20`, the first page.
@@ -25,7 +26,8 @@ import { cporRequest } from "../test/support/builders";
  * so each has its claims and timeline as in production. Figures depend on the machine (Azurite, 2
  * cores here). The host's log goes to a file (its path is printed), not to a pipe this process,
  * busy generating load, would drain late: the host writes its log synchronously and would wait.
- * `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
+ * Each phase also reports the host's CPU time per request (Linux), the figure least moved by a busy
+ * machine. `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
  *
  * Azurite's housekeeping is watched and kept apart from the API's figures, never taken out of them.
  * Every 60 s Azurite's queue service runs a mark-and-sweep over its in-memory message extents (one
@@ -87,13 +89,12 @@ async function main(): Promise<void> {
     const url = host.url;
     const headers = { authorization: `ApiKey ${partner.apiKey}` };
     await load(url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
-    const floor = await probe.during(() => load(url, {}, seconds, rate, () => "/api/v1/sign-in"));
-    const get = await probe.during(() =>
-      load(url, headers, seconds, rate, () => `/api/v1/associations/${pick(ids)}`),
-    );
-    const list = await probe.during(() =>
-      load(url, headers, seconds, rate, () => "/api/v1/associations?pageSize=20"),
-    );
+    const pid = host.child.pid;
+    const phase = (path: () => string, phaseHeaders: Record<string, string>) =>
+      withHostCpu(pid, () => probe.during(() => load(url, phaseHeaders, seconds, rate, path)));
+    const floor = await phase(() => "/api/v1/sign-in", {});
+    const get = await phase(() => `/api/v1/associations/${pick(ids)}`, headers);
+    const list = await phase(() => "/api/v1/associations?pageSize=20", headers);
     report("GET /sign-in (floor)", floor);
     report("GET /associations/{id}", get);
     report("GET /associations?pageSize=20", list);
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
       floorP50Ms: floor.latency.p50,
       floorP99Ms: floor.latency.p99,
       emulatorStallMs: { floor: floor.stallMs, get: get.stallMs, list: list.stallMs },
+      hostCpuMsPerRequest: { floor: floor.cpuMs, get: get.cpuMs, list: list.cpuMs },
     });
     console.log(line);
     if (values.json) await writeFile(values.json, `${line}\n`);
@@ -163,13 +165,48 @@ function load(
   });
 }
 
-function report(what: string, result: autocannon.Result & { stallMs: number }): void {
+function report(
+  what: string,
+  result: autocannon.Result & { stallMs: number; cpuMs: number | undefined },
+): void {
   const { latency } = result;
   console.log(
     `${what}: p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ` +
+      `host CPU ${result.cpuMs ?? "?"} ms a request; ` +
       `${result.requests.average} requests/s; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}; ` +
       `longest emulator answer ${result.stallMs} ms${result.stallMs >= stallMs ? " (an emulator stall is in these figures)" : ""}`,
   );
+}
+
+/**
+ * The host's CPU time (user + system, from /proc on Linux) per request of a phase: what the host
+ * spends on a request, which a busy machine changes far less than the latency. undefined elsewhere.
+ */
+async function withHostCpu<T extends autocannon.Result>(
+  pid: number | undefined,
+  phase: () => Promise<T>,
+): Promise<T & { cpuMs: number | undefined }> {
+  const before = await cpuTicks(pid);
+  const result = await phase();
+  const after = await cpuTicks(pid);
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  const cpuMs =
+    before === undefined || after === undefined || result.requests.total === 0
+      ? undefined
+      : Math.round(((after - before) / ticksPerMs / result.requests.total) * 100) / 100;
+  return { ...result, cpuMs };
+}
+
+async function cpuTicks(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A probe answer this slow is Azurite stalled (its queue sweep), not a busy machine. */
