@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { QueueServiceClient } from "@azure/storage-queue";
 import autocannon from "autocannon";
 import { startAzurite } from "devhost";
 import { spawnHost, type HostProcess } from "../devhost/test/support/hostProcess";
@@ -10,9 +13,10 @@ import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 
 /**
- * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE]`: the partner
- * API under a steady load on the real app and the local host (a child process, so the load generator
- * does not share its event loop), driven by autocannon at `--rate` requests a second in total:
+ * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE] [--cpu-prof DIR]`:
+ * the partner API under a steady load on the real app and the local host (a child process, so the
+ * load generator does not share its event loop), driven by autocannon at `--rate` requests a second
+ * in total:
  * - `GET /api/v1/sign-in`, the floor: an anonymous answer without storage, what the host itself costs;
  * - `GET /associations/{id}`, a random one of the partner's `--associations` each time;
  * - `GET /associations?pageSize=20`, the first page.
@@ -20,7 +24,24 @@ import { cporRequest } from "../test/support/builders";
  * (which exit 1), then one JSON line (`apiGetP99Ms`, `apiListP99Ms`, …) to compare runs by, also
  * written to `--json FILE`. The associations are created through the API beforehand (16 at a time),
  * so each has its claims and timeline as in production. Figures depend on the machine (Azurite, 2
- * cores here).
+ * cores here). The host's log goes to a file (its path is printed), not to a pipe this process,
+ * busy generating load, would drain late: the host writes its log synchronously and would wait.
+ * Each phase also reports the host's CPU time per request (Linux), the figure least moved by a busy
+ * machine. `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
+ *
+ * Azurite's housekeeping is watched and kept apart from the API's figures, never taken out of them.
+ * Every 60 s Azurite's queue service runs a mark-and-sweep over its in-memory message extents (one
+ * per message ever sent) and removes each unreferenced one from an indexed LokiJS collection, one
+ * at a time, each removal costing in proportion to the extents held: the sweep grows with the
+ * messages deleted since the last one times the extents held, and runs on the event loop that also
+ * answers Table requests (on a busy 2-core machine, 5,000 messages sent and deleted stalled Azurite
+ * 55 s; 5,000 waiting messages, never deleted, 0.2 s). After the seed, whose lifecycles sent and
+ * deleted thousands of workflow messages, that sweep stalls Azurite for seconds; Azure Storage has
+ * no such pause, and a phase of GETs sends no queue message, so the sweeps after it are
+ * cheap. So: a probe asks Azurite's queue service for its properties every 100 ms through the run;
+ * after the seed the bench waits (at most 85 s) for the first sweep that stalls the probe (an answer
+ * of 1 s or more), then measures. A stall that still falls in a phase stays in that phase's latency,
+ * and the phase's report names it (`emulatorStallMs`: the longest probe answer during the phase).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,12 +50,14 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "15" },
       associations: { type: "string", default: "1000" },
       json: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const count = Number(values.associations);
   const azurite = await startAzurite();
+  const probe = probeAzurite(azurite.connectionString);
   const settings: Record<string, string> = {
     ...isolatedAppSettings(randomBytes(4).toString("hex"), "bench"),
     // The claims wait for their PoE through the run, as Drafts do: the load measured is the API's,
@@ -43,7 +66,11 @@ async function main(): Promise<void> {
   };
   let host: HostProcess | undefined;
   try {
-    host = await spawnHost(".", azurite.connectionString, settings, 60_000);
+    const profile = values["cpu-prof"];
+    const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    const logFile = path.join(await mkdtemp(path.join(tmpdir(), "bench-api-")), "host.log");
+    console.log(`host log: ${logFile}`);
+    host = await spawnHost(".", azurite.connectionString, settings, 60_000, { nodeFlags, logFile });
     const partner = await onboardPartner(host.url, settings["ADMIN_API_KEY"] ?? "");
     const seeding = performance.now();
     const ids = await seed(host.url, partner, count);
@@ -51,12 +78,25 @@ async function main(): Promise<void> {
       `seeded ${ids.length} associations through the API in ${seconds1(performance.now() - seeding)} s`,
     );
 
+    const seeded = performance.now();
+    const sweep = probe.nextStall(85_000); // Azurite sweeps every 60 s, plus the sweep's own time
     await sleep(10_000); // the lifecycles' first turns, started by the creates, finish before measuring
+    const stall = await sweep;
+    console.log(
+      stall === undefined
+        ? `no emulator stall within ${seconds1(performance.now() - seeded)} s of the seed`
+        : `emulator stalled ${Math.round(stall)} ms (its queue sweep), ` +
+            `${seconds1(performance.now() - seeded)} s after the seed; measuring from here`,
+    );
+    const url = host.url;
     const headers = { authorization: `ApiKey ${partner.apiKey}` };
-    await load(host.url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
-    const floor = await load(host.url, {}, seconds, rate, () => "/api/v1/sign-in");
-    const get = await load(host.url, headers, seconds, rate, () => `/api/v1/associations/${pick(ids)}`);
-    const list = await load(host.url, headers, seconds, rate, () => "/api/v1/associations?pageSize=20");
+    await load(url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
+    const pid = host.child.pid;
+    const phase = (path: () => string, phaseHeaders: Record<string, string>) =>
+      withHostCpu(pid, () => probe.during(() => load(url, phaseHeaders, seconds, rate, path)));
+    const floor = await phase(() => "/api/v1/sign-in", {});
+    const get = await phase(() => `/api/v1/associations/${pick(ids)}`, headers);
+    const list = await phase(() => "/api/v1/associations?pageSize=20", headers);
     report("GET /sign-in (floor)", floor);
     report("GET /associations/{id}", get);
     report("GET /associations?pageSize=20", list);
@@ -72,11 +112,14 @@ async function main(): Promise<void> {
       apiListRps: list.requests.average,
       floorP50Ms: floor.latency.p50,
       floorP99Ms: floor.latency.p99,
+      emulatorStallMs: { floor: floor.stallMs, get: get.stallMs, list: list.stallMs },
+      hostCpuMsPerRequest: { floor: floor.cpuMs, get: get.cpuMs, list: list.cpuMs },
     });
     console.log(line);
     if (values.json) await writeFile(values.json, `${line}\n`);
     if ([floor, get, list].some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)) process.exitCode = 1;
   } finally {
+    probe.stop();
     await host?.stop();
     await azurite.stop();
   }
@@ -124,12 +167,102 @@ function load(
   });
 }
 
-function report(what: string, result: autocannon.Result): void {
+function report(
+  what: string,
+  result: autocannon.Result & { stallMs: number; cpuMs: number | undefined },
+): void {
   const { latency } = result;
   console.log(
     `${what}: p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ` +
-      `${result.requests.average} requests/s; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
+      `host CPU ${result.cpuMs ?? "?"} ms a request; ` +
+      `${result.requests.average} requests/s; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}; ` +
+      `longest emulator answer ${result.stallMs} ms${result.stallMs >= stallMs ? " (an emulator stall is in these figures)" : ""}`,
   );
+}
+
+/**
+ * The host's CPU time (user + system, from /proc on Linux) per request of a phase: what the host
+ * spends on a request, which a busy machine changes far less than the latency. undefined elsewhere.
+ */
+async function withHostCpu<T extends autocannon.Result>(
+  pid: number | undefined,
+  phase: () => Promise<T>,
+): Promise<T & { cpuMs: number | undefined }> {
+  const before = await cpuTicks(pid);
+  const result = await phase();
+  const after = await cpuTicks(pid);
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  const cpuMs =
+    before === undefined || after === undefined || result.requests.total === 0
+      ? undefined
+      : Math.round(((after - before) / ticksPerMs / result.requests.total) * 100) / 100;
+  return { ...result, cpuMs };
+}
+
+async function cpuTicks(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A probe answer this slow is Azurite stalled (its queue sweep), not a busy machine. */
+const stallMs = 1000;
+
+/**
+ * Times a cheap Azurite request (the queue service's properties) every 100 ms, one at a time, until
+ * stopped. `nextStall` waits for an answer slower than `stallMs`; `during` runs a phase and adds the
+ * longest answer seen while it ran (an answer still pending at the end counts as long as it waited).
+ */
+function probeAzurite(connectionString: string) {
+  const service = QueueServiceClient.fromConnectionString(connectionString);
+  const listeners = new Set<(ms: number) => void>();
+  let pendingSince: number | undefined;
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      pendingSince = performance.now();
+      await service.getProperties().catch(() => undefined);
+      const ms = performance.now() - pendingSince;
+      pendingSince = undefined;
+      for (const listener of listeners) listener(ms);
+      await sleep(100);
+    }
+  })();
+  const pendingMs = () => (pendingSince === undefined ? 0 : performance.now() - pendingSince);
+  return {
+    nextStall(timeoutMs: number): Promise<number | undefined> {
+      return new Promise((resolve) => {
+        const done = (ms: number | undefined) => {
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(ms);
+        };
+        const listener = (ms: number) => (ms >= stallMs ? done(ms) : undefined);
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        listeners.add(listener);
+      });
+    },
+    async during<T>(phase: () => Promise<T>): Promise<T & { stallMs: number }> {
+      let longest = pendingMs();
+      const listener = (ms: number) => (longest = Math.max(longest, ms));
+      listeners.add(listener);
+      try {
+        const result = await phase();
+        return { ...result, stallMs: Math.round(Math.max(longest, pendingMs())) };
+      } finally {
+        listeners.delete(listener);
+      }
+    },
+    stop() {
+      stopped = true;
+    },
+  };
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;

@@ -268,6 +268,7 @@ function mediaTypeOf(contentType: string | undefined): string | undefined {
 }
 
 async function readBody(request: HttpRequest): Promise<string | undefined> {
+  if (request.body === null) return ""; // no body at all (every GET): nothing to read
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > maxBodyBytes) return undefined;
   const bytes = Buffer.from(await request.arrayBuffer());

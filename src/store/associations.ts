@@ -69,6 +69,8 @@ const jsonFields = [
 const codec = entityCodec({
   what: "association",
   schema: entity,
+  // The API reads the same rows over and over (GET, lists, timelines); see entityCodec.
+  reuse: 10_000,
   toEntity: (value: Association) => {
     const {
       units,

@@ -40,6 +40,8 @@ const byRowKey = (x: AuditEvent, y: AuditEvent) => {
 const codec = entityCodec({
   what: "audit event",
   schema: entity,
+  // The API reads the same rows over and over (GET, lists, timelines); see entityCodec.
+  reuse: 10_000,
   toEntity: ({ associationId, data, ...rest }: AuditEvent) => ({
     partitionKey: associationId,
     rowKey: rowKeyOf(rest),

@@ -57,14 +57,56 @@ export function etagOf(raw: { etag?: string }): string {
 /**
  * The two directions between a domain value and its entity, in one place per repository:
  * `toEntity` for writes, `fromRaw` for reads (metadata stripped, schema-checked, mapped back).
+ *
+ * `reuse: n` keeps the last n values read, by PartitionKey, RowKey and ETag: the ETag changes with
+ * every write, so a row read again at the same ETag holds the same properties, and its value is the
+ * one parsed before instead of being checked and mapped again (the API reads the same associations
+ * and timelines over and over). The read itself always goes to storage. Reused values are deeply
+ * frozen, so no reader can change what another one gets.
  */
 export function entityCodec<
   S extends z.ZodType,
   T,
   E extends { partitionKey: string; rowKey: string },
->(spec: { what: string; schema: S; toEntity: (value: T) => E; fromEntity: (stored: z.output<S>) => T }) {
+>(spec: {
+  what: string;
+  schema: S;
+  toEntity: (value: T) => E;
+  fromEntity: (stored: z.output<S>) => T;
+  reuse?: number;
+}) {
+  const parse = (raw: Record<string, unknown>): T => spec.fromEntity(readEntity(spec.schema, raw, spec.what));
+  const reuse = spec.reuse ?? 0;
+  if (reuse <= 0) return { toEntity: spec.toEntity, fromRaw: parse };
+  const parsed = new Map<string, T>();
   return {
     toEntity: spec.toEntity,
-    fromRaw: (raw: Record<string, unknown>): T => spec.fromEntity(readEntity(spec.schema, raw, spec.what)),
+    fromRaw: (raw: Record<string, unknown>): T => {
+      const { partitionKey, rowKey, etag } = raw;
+      if (typeof partitionKey !== "string" || typeof rowKey !== "string" || typeof etag !== "string" || !etag)
+        return parse(raw);
+      const key = `${partitionKey}\n${rowKey}\n${etag}`;
+      const known = parsed.get(key);
+      if (known !== undefined) {
+        parsed.delete(key); // re-inserted last: the Map's order is the age order
+        parsed.set(key, known);
+        return known;
+      }
+      const value = deepFreeze(parse(raw));
+      if (parsed.size >= reuse) {
+        const oldest = parsed.keys().next();
+        if (!oldest.done) parsed.delete(oldest.value);
+      }
+      parsed.set(key, value);
+      return value;
+    },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -381,8 +381,23 @@ function resolveConstraint(template: string, text: string): RouteConstraint {
  * one trailing slash is ignored. Returns the route values (absent optional parameters are left out).
  */
 export function matchRouteTemplate(template: RouteTemplate, pathname: string): RouteValues | undefined {
+  return matchPath(template, splitRequestPath(pathname));
+}
+
+/** A request path cut into its decoded segments once, for trying it against every route. */
+interface RequestPath {
+  pieces: string[];
+  /** Without the empty segment a trailing "/" leaves. */
+  segments: string[];
+}
+
+function splitRequestPath(pathname: string): RequestPath {
   const pieces = splitPath(pathname);
   const segments = pieces.length > 0 && pieces[pieces.length - 1] === "" ? pieces.slice(0, -1) : pieces;
+  return { pieces, segments };
+}
+
+function matchPath(template: RouteTemplate, { pieces, segments }: RequestPath): RouteValues | undefined {
   const values: RouteValues = {};
   let consumedAll = false;
   for (const [i, segment] of template.segments.entries()) {
@@ -536,9 +551,10 @@ export class RouteTable {
   /** The first route whose template and methods both match; undefined → the host answers 404. */
   match(method: string, pathname: string): RouteMatch | undefined {
     const upper = method.toUpperCase();
+    const path = splitRequestPath(pathname); // decoded once, not once per route tried
     for (const route of this.routes) {
       if (route.methods && !route.methods.includes(upper)) continue;
-      const params = matchRouteTemplate(route.template, pathname);
+      const params = matchPath(route.template, path);
       if (params) return { fn: route.fn, params, route };
     }
     return undefined;

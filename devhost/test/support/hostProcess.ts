@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { hostNodeArguments, maxOldSpaceSetting } from "../../src/nodeArguments";
 
@@ -12,16 +13,30 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  /** Node's own flags for the host, e.g. `--cpu-prof` (not all are allowed in NODE_OPTIONS). */
+  nodeFlags?: readonly string[];
+  /**
+   * The host's stdout and stderr go to this file instead of a pipe to this process. The host writes
+   * its log synchronously, and a pipe this process is too busy to drain (a load generator) stalls
+   * the host on every line once the pipe is full. `output` then holds the lines up to "ready".
+   */
+  logFile?: string;
+}
+
 export async function spawnHost(
   appDir: string,
   connection: string,
   env: Record<string, string> = {},
   timeoutMs = 30_000,
+  options: SpawnOptions = {},
 ): Promise<HostProcess> {
+  const log = options.logFile === undefined ? undefined : openSync(options.logFile, "a");
   const child = spawn(
     process.execPath,
     [
       ...hostNodeArguments(env[maxOldSpaceSetting] ?? process.env[maxOldSpaceSetting]),
+      ...(options.nodeFlags ?? []),
       "--import",
       "tsx",
       "devhost/src/cli.ts",
@@ -31,23 +46,43 @@ export async function spawnHost(
       "--connection",
       connection,
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
+    { stdio: ["ignore", log ?? "pipe", log ?? "pipe"], env: { ...process.env, ...env } },
   );
+  if (log !== undefined) closeSync(log); // the child has its own descriptor
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${output.join("\n")}`)), timeoutMs);
+    let poll: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`host did not start:\n${output.join("\n")}`));
+    }, timeoutMs);
     const onLine = (line: string) => {
       output.push(line);
       const ready = /ready on (http:\/\/[^\s]+)/.exec(line);
       if (ready?.[1]) {
-        clearTimeout(timer);
+        finish();
         resolve(ready[1]);
       }
     };
+    if (options.logFile !== undefined) {
+      const file = options.logFile;
+      let read = 0;
+      poll = setInterval(() => {
+        const lines = readFileSync(file, "utf8").split("\n").slice(0, -1);
+        for (const line of lines.slice(read)) onLine(line);
+        read = lines.length;
+      }, 100);
+    }
     if (child.stdout) createInterface({ input: child.stdout }).on("line", onLine);
     if (child.stderr) createInterface({ input: child.stderr }).on("line", (line) => output.push(line));
     child.once("exit", (code) => {
-      clearTimeout(timer);
+      finish();
+      if (options.logFile !== undefined)
+        output.splice(0, output.length, readFileSync(options.logFile, "utf8"));
       reject(new Error(`host exited with ${code}:\n${output.join("\n")}`));
     });
   });
