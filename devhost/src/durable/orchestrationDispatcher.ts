@@ -455,12 +455,51 @@ export class OrchestrationDispatcher {
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
   ): Promise<InstanceRow | undefined> {
-    const first = (batch[0] as Received).message.event;
-    if (first.EventType === EventType.ExecutionTerminated)
-      return this.terminate(instanceId, batch, loaded, instance);
-    if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
-      return this.suspendOrResume(instanceId, batch, loaded, instance);
-    return this.runOrchestrator(instanceId, batch, loaded, instance);
+    // The lock goes out before the orchestrator runs: it does not depend on what the turn decides,
+    // and the orchestrator (no side effects) runs meanwhile; nothing is sent before the lock is held.
+    const lock = this.lock(instanceId, loaded);
+    lock.catch(() => undefined); // awaited by the commit, or by `unlock`
+    try {
+      const first = (batch[0] as Received).message.event;
+      if (first.EventType === EventType.ExecutionTerminated)
+        return await this.terminate(instanceId, batch, loaded, instance, lock);
+      if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
+        return await this.suspendOrResume(instanceId, batch, loaded, instance, lock);
+      return await this.runOrchestrator(instanceId, batch, loaded, instance, lock);
+    } catch (err) {
+      await this.unlock(instanceId, loaded, lock);
+      throw err;
+    }
+  }
+
+  /**
+   * Locks the next turn of the instance (see `commit`): answers the lock's ETag, or undefined when
+   * another writer got there first. Never rejects for that; other errors reject.
+   */
+  private async lock(instanceId: string, loaded: LoadedHistory): Promise<string | undefined> {
+    // The lock records only that a turn is under way: what is committed stays as it was until commitTurn.
+    const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
+    try {
+      return await this.options.hub.lockTurn(instanceId, loaded, {
+        ...unchanged,
+        pendingSince: new Date().toISOString(),
+      });
+    } catch (err) {
+      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * A turn that failed before its commit (the host's fault, not the orchestrator's) takes back its
+   * lock, so this process's own retry does not wait for it as for another writer's. Best effort:
+   * a lock left behind lapses after a message lease.
+   */
+  private async unlock(instanceId: string, loaded: LoadedHistory, lock: Promise<string | undefined>) {
+    const etag = await lock.catch(() => undefined);
+    if (etag === undefined) return;
+    const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
+    await this.options.hub.lockTurn(instanceId, { ...loaded, etag }, { ...unchanged }).catch(() => undefined);
   }
 
   private async runOrchestrator(
@@ -468,6 +507,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const startedBy = batch.find((m) => m.message.event.EventType === EventType.ExecutionStarted)?.message;
@@ -520,7 +560,14 @@ export class OrchestrationDispatcher {
       event(EventType.OrchestratorCompleted, { Timestamp: now.toISOString() }),
     ];
     const row = instanceRowAfter(instance, instanceId, name, executionId, started, plan, now);
-    return this.commit(instanceId, loaded, sentinel.committedSeq, { ...plan, decisions: appended }, row);
+    return this.commit(
+      instanceId,
+      loaded,
+      sentinel.committedSeq,
+      { ...plan, decisions: appended },
+      row,
+      lock,
+    );
   }
 
   private async invokeOrchestrator(
@@ -569,6 +616,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const message = batch[0] as Received;
@@ -602,7 +650,7 @@ export class OrchestrationDispatcher {
       lastUpdatedTime: now.toISOString(),
       completedTime: now.toISOString(),
     };
-    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row, lock);
   }
 
   private async suspendOrResume(
@@ -610,6 +658,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const message = batch[0] as Received;
@@ -630,14 +679,14 @@ export class OrchestrationDispatcher {
       runtimeStatus: suspend ? "Suspended" : "Running",
       lastUpdatedTime: now.toISOString(),
     };
-    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row, lock);
   }
 
   /**
-   * Lock (sentinel ETag) → send outgoing messages → commit history and sentinel; the caller then
-   * writes the status row. Messages go out before the commit: a crash in between repeats the turn
-   * and its messages, and receivers drop what they have already applied; the reverse order could
-   * lose them.
+   * Lock (sentinel ETag, taken in `applyTurn`) → send outgoing messages → commit history and
+   * sentinel; the caller then writes the status row. Messages go out before the commit: a crash in
+   * between repeats the turn and its messages, and receivers drop what they have already applied;
+   * the reverse order could lose them. Nothing goes out unless the lock is held.
    */
   private async commit(
     instanceId: string,
@@ -645,22 +694,13 @@ export class OrchestrationDispatcher {
     fromSeq: number,
     plan: TurnPlan,
     row: InstanceRow,
+    lock: Promise<string | undefined>,
   ): Promise<InstanceRow | undefined> {
     const { hub } = this.options;
     const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length, instance: row };
     delete sentinel.pendingSince;
-    let lockEtag: string;
-    try {
-      // The lock records only that a turn is under way: what is committed stays as it was until commitTurn.
-      const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
-      lockEtag = await hub.lockTurn(instanceId, loaded, {
-        ...unchanged,
-        pendingSince: new Date().toISOString(),
-      });
-    } catch (err) {
-      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
-      throw err;
-    }
+    const lockEtag = await lock;
+    if (lockEtag === undefined) return undefined;
     await Promise.all([
       ...plan.controlMessages.map(({ message, delayMs }) => hub.sendControl(message, delayMs)),
       ...plan.workItems.map((item) => hub.sendWorkItem(item)),
