@@ -34,6 +34,8 @@ export interface HostOptions {
   timers?: Partial<TimerSettings>;
   /** Leases on received durable messages, in seconds (how soon another host may retry them). */
   leases?: { controlSeconds?: number; workItemSeconds?: number };
+  /** How long a status row that only moves its time on may wait to be written, in ms (default 200). */
+  statusRowQuietMs?: number;
 }
 
 export interface RunningHost {
@@ -97,6 +99,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     log: logger,
     timers,
     leaseSeconds: options.leases?.controlSeconds ?? envSeconds("DEVHOST_CONTROL_LEASE_SECONDS", 30),
+    ...(options.statusRowQuietMs === undefined ? {} : { statusRowQuietMs: options.statusRowQuietMs }),
   });
   const activities = new ActivityDispatcher({
     hub,

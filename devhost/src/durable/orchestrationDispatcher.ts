@@ -50,6 +50,8 @@ export interface DispatcherOptions {
   leaseSeconds?: number;
   /** How many history events the in-process history cache holds at most (see HistoryCache). */
   cachedEvents?: number;
+  /** How long a status row that only moves its time on may wait to be written (see `settle`). */
+  statusRowQuietMs?: number;
 }
 
 /** A message handed out this often without ever being applicable (a purged instance, say) is dropped. */
@@ -57,6 +59,20 @@ const maxDequeueCount = 200;
 
 /** First in-process retry of a message that cannot be applied yet; doubles each time. */
 const deferMs = 25;
+
+/**
+ * How long after a status row write a row that only moves its time on waits before it is written
+ * (see `settle`), by default: a run of quick turns writes its row about once per window, not per turn.
+ */
+const defaultQuietRowMs = 200;
+
+/** The status row this process last wrote for an instance (with its ETag), and a newer one waiting. */
+interface WrittenRow {
+  row: InstanceRow;
+  etag: string | undefined;
+  waiting?: InstanceRow;
+  timer: NodeJS.Timeout | undefined;
+}
 
 /** Messages of one instance not yet in a turn, and the loop that runs its turns. */
 interface Inbox {
@@ -68,6 +84,8 @@ export class OrchestrationDispatcher {
   private readonly inboxes = new Map<string, Inbox>();
   /** Per instance: the status row write and message deletes after its last commit, under way. */
   private readonly settling = new Map<string, Promise<void>>();
+  /** Per instance: the status row this process last wrote in the last `statusRowQuietMs`, and one waiting. */
+  private readonly rows = new Map<string, WrittenRow>();
   private readonly cache: HistoryCache;
   /**
    * Messages this process holds, in a turn or waiting for an in-process retry (see `defer`), by
@@ -101,6 +119,11 @@ export class OrchestrationDispatcher {
     for (const sleeper of this.idle.values()) sleeper.wake();
     await Promise.all(this.loops);
     await Promise.all([...this.inboxes.values()].map((inbox) => inbox.drained));
+    // Rows waiting for their quiet window to end are written now.
+    for (const [instanceId, state] of [...this.rows]) {
+      clearTimeout(state.timer);
+      this.endQuietWindow(instanceId, state);
+    }
     await Promise.all(this.settling.values());
     // Whatever is still held (a retry not yet due) goes back to the queue when its lease runs out.
     await Promise.all([...this.held.values()].map((lease) => lease.end()));
@@ -152,6 +175,10 @@ export class OrchestrationDispatcher {
 
   private get leaseSeconds(): number {
     return this.options.leaseSeconds ?? 30;
+  }
+
+  private get quietRowMs(): number {
+    return this.options.statusRowQuietMs ?? defaultQuietRowMs;
   }
 
   /**
@@ -248,13 +275,76 @@ export class OrchestrationDispatcher {
    * applied messages, while the next turn may already run. Row writes of one instance go in commit
    * order. If the row write fails the cache entry goes, so the next turn reads and repairs the row;
    * a message left undeleted comes back and is dropped as applied.
+   *
+   * A row that differs from the one this process last wrote only in its time (still Running, the
+   * same execution and custom status) is not written at once if the last write is younger than
+   * `statusRowQuietMs`: it waits for the end of that window, and a newer one replaces it meanwhile. It is
+   * then written only over the row this process wrote (its ETag): a row another writer wrote since
+   * (a client's start, a repair, another host's commit) is newer and stays.
    */
   private settle(instanceId: string, row: InstanceRow, batch: Received[]): void {
-    const previous = this.settling.get(instanceId) ?? Promise.resolve();
-    const settled: Promise<void> = Promise.all([
-      previous.then(() => this.options.hub.putCommittedRow(row)),
-      ...batch.map((m) => deleteMessage(m)),
-    ])
+    const deletes = batch.map((m) => deleteMessage(m));
+    const written = this.rows.get(instanceId);
+    if (written && quietChange(written.waiting ?? written.row, row)) {
+      written.waiting = row;
+      // Still a link of the chain: a later row write must wait for the writes before it.
+      this.chain(instanceId, [this.previousSettle(instanceId), ...deletes]);
+      return;
+    }
+    this.dropRowState(instanceId);
+    const state: WrittenRow = { row, etag: undefined, timer: undefined };
+    this.rows.set(instanceId, state);
+    const write = this.previousSettle(instanceId).then(async () => {
+      state.etag = await this.options.hub.putCommittedRow(row);
+      state.timer = setTimeout(() => this.endQuietWindow(instanceId, state), this.quietRowMs);
+      state.timer.unref();
+    });
+    write.catch(() => this.dropRowState(instanceId, state));
+    this.chain(instanceId, [write, ...deletes]);
+  }
+
+  /**
+   * The quiet window after a row write is over: the row waiting in it is written (and opens the
+   * next window); with none waiting, the instance's row is no longer tracked.
+   */
+  private endQuietWindow(instanceId: string, state: WrittenRow): void {
+    state.timer = undefined;
+    if (this.rows.get(instanceId) !== state) return;
+    const waiting = state.waiting;
+    if (!waiting) {
+      this.rows.delete(instanceId);
+      return;
+    }
+    state.waiting = undefined;
+    const write = this.previousSettle(instanceId).then(async () => {
+      if (this.rows.get(instanceId) !== state) return; // an immediate write came in the meantime
+      const etag = await this.options.hub.putCommittedRow(waiting, state.etag || undefined);
+      if (etag === undefined) return this.dropRowState(instanceId, state); // another writer's row stands
+      state.row = waiting;
+      state.etag = etag;
+      if (this.stopping) return this.dropRowState(instanceId, state);
+      state.timer = setTimeout(() => this.endQuietWindow(instanceId, state), this.quietRowMs);
+      state.timer.unref();
+    });
+    write.catch(() => this.dropRowState(instanceId, state));
+    this.chain(instanceId, [write]);
+  }
+
+  /** Forgets the row this process wrote for the instance (only `state`, if given); cancels its window. */
+  private dropRowState(instanceId: string, state?: WrittenRow): void {
+    const current = this.rows.get(instanceId);
+    if (!current || (state && current !== state)) return;
+    clearTimeout(current.timer);
+    this.rows.delete(instanceId);
+  }
+
+  private previousSettle(instanceId: string): Promise<void> {
+    return this.settling.get(instanceId) ?? Promise.resolve();
+  }
+
+  /** Adds steps to the instance's settling chain; a failure drops its cache entry (the next turn repairs). */
+  private chain(instanceId: string, steps: Promise<unknown>[]): void {
+    const settled: Promise<void> = Promise.all(steps)
       .then(
         () => undefined,
         (err: unknown) => {
@@ -366,12 +456,51 @@ export class OrchestrationDispatcher {
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
   ): Promise<InstanceRow | undefined> {
-    const first = (batch[0] as Received).message.event;
-    if (first.EventType === EventType.ExecutionTerminated)
-      return this.terminate(instanceId, batch, loaded, instance);
-    if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
-      return this.suspendOrResume(instanceId, batch, loaded, instance);
-    return this.runOrchestrator(instanceId, batch, loaded, instance);
+    // The lock goes out before the orchestrator runs: it does not depend on what the turn decides,
+    // and the orchestrator (no side effects) runs meanwhile; nothing is sent before the lock is held.
+    const lock = this.lock(instanceId, loaded);
+    lock.catch(() => undefined); // awaited by the commit, or by `unlock`
+    try {
+      const first = (batch[0] as Received).message.event;
+      if (first.EventType === EventType.ExecutionTerminated)
+        return await this.terminate(instanceId, batch, loaded, instance, lock);
+      if (first.EventType === EventType.ExecutionSuspended || first.EventType === EventType.ExecutionResumed)
+        return await this.suspendOrResume(instanceId, batch, loaded, instance, lock);
+      return await this.runOrchestrator(instanceId, batch, loaded, instance, lock);
+    } catch (err) {
+      await this.unlock(instanceId, loaded, lock);
+      throw err;
+    }
+  }
+
+  /**
+   * Locks the next turn of the instance (see `commit`): answers the lock's ETag, or undefined when
+   * another writer got there first. Never rejects for that; other errors reject.
+   */
+  private async lock(instanceId: string, loaded: LoadedHistory): Promise<string | undefined> {
+    // The lock records only that a turn is under way: what is committed stays as it was until commitTurn.
+    const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
+    try {
+      return await this.options.hub.lockTurn(instanceId, loaded, {
+        ...unchanged,
+        pendingSince: new Date().toISOString(),
+      });
+    } catch (err) {
+      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * A turn that failed before its commit (the host's fault, not the orchestrator's) takes back its
+   * lock, so this process's own retry does not wait for it as for another writer's. Best effort:
+   * a lock left behind lapses after a message lease.
+   */
+  private async unlock(instanceId: string, loaded: LoadedHistory, lock: Promise<string | undefined>) {
+    const etag = await lock.catch(() => undefined);
+    if (etag === undefined) return;
+    const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
+    await this.options.hub.lockTurn(instanceId, { ...loaded, etag }, { ...unchanged }).catch(() => undefined);
   }
 
   private async runOrchestrator(
@@ -379,6 +508,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const startedBy = batch.find((m) => m.message.event.EventType === EventType.ExecutionStarted)?.message;
@@ -431,7 +561,14 @@ export class OrchestrationDispatcher {
       event(EventType.OrchestratorCompleted, { Timestamp: now.toISOString() }),
     ];
     const row = instanceRowAfter(instance, instanceId, name, executionId, started, plan, now);
-    return this.commit(instanceId, loaded, sentinel.committedSeq, { ...plan, decisions: appended }, row);
+    return this.commit(
+      instanceId,
+      loaded,
+      sentinel.committedSeq,
+      { ...plan, decisions: appended },
+      row,
+      lock,
+    );
   }
 
   private async invokeOrchestrator(
@@ -480,6 +617,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const message = batch[0] as Received;
@@ -513,7 +651,7 @@ export class OrchestrationDispatcher {
       lastUpdatedTime: now.toISOString(),
       completedTime: now.toISOString(),
     };
-    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row, lock);
   }
 
   private async suspendOrResume(
@@ -521,6 +659,7 @@ export class OrchestrationDispatcher {
     batch: Received[],
     loaded: LoadedHistory,
     instance: InstanceRow | undefined,
+    lock: Promise<string | undefined>,
   ) {
     const now = new Date();
     const message = batch[0] as Received;
@@ -541,14 +680,14 @@ export class OrchestrationDispatcher {
       runtimeStatus: suspend ? "Suspended" : "Running",
       lastUpdatedTime: now.toISOString(),
     };
-    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row);
+    return this.commit(instanceId, loaded, sentinel.committedSeq, plan, row, lock);
   }
 
   /**
-   * Lock (sentinel ETag) → send outgoing messages → commit history and sentinel; the caller then
-   * writes the status row. Messages go out before the commit: a crash in between repeats the turn
-   * and its messages, and receivers drop what they have already applied; the reverse order could
-   * lose them.
+   * Lock (sentinel ETag, taken in `applyTurn`) → send outgoing messages → commit history and
+   * sentinel; the caller then writes the status row. Messages go out before the commit: a crash in
+   * between repeats the turn and its messages, and receivers drop what they have already applied;
+   * the reverse order could lose them. Nothing goes out unless the lock is held.
    */
   private async commit(
     instanceId: string,
@@ -556,22 +695,13 @@ export class OrchestrationDispatcher {
     fromSeq: number,
     plan: TurnPlan,
     row: InstanceRow,
+    lock: Promise<string | undefined>,
   ): Promise<InstanceRow | undefined> {
     const { hub } = this.options;
     const sentinel = { ...plan.sentinel, committedSeq: fromSeq + plan.decisions.length, instance: row };
     delete sentinel.pendingSince;
-    let lockEtag: string;
-    try {
-      // The lock records only that a turn is under way: what is committed stays as it was until commitTurn.
-      const unchanged = loaded.sentinel ?? { executionId: "", committedSeq: 0, nextId: 0, actionCount: 0 };
-      lockEtag = await hub.lockTurn(instanceId, loaded, {
-        ...unchanged,
-        pendingSince: new Date().toISOString(),
-      });
-    } catch (err) {
-      if (statusOf(err) === 409 || statusOf(err) === 412) return undefined;
-      throw err;
-    }
+    const lockEtag = await lock;
+    if (lockEtag === undefined) return undefined;
     await Promise.all([
       ...plan.controlMessages.map(({ message, delayMs }) => hub.sendControl(message, delayMs)),
       ...plan.workItems.map((item) => hub.sendWorkItem(item)),
@@ -766,6 +896,16 @@ function instanceRowAfter(
     default:
       return base;
   }
+}
+
+/** Whether `next` only moves the time of `previous` on: the same running execution and custom status. */
+function quietChange(previous: InstanceRow, next: InstanceRow): boolean {
+  return (
+    previous.runtimeStatus === "Running" &&
+    next.runtimeStatus === "Running" &&
+    previous.executionId === next.executionId &&
+    previous.customStatus === next.customStatus
+  );
 }
 
 function groupByInstance(received: Received[]): Map<string, Received[]> {

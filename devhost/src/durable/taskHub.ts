@@ -205,8 +205,9 @@ export class TaskHub {
     }
   }
 
-  async putInstance(row: InstanceRow): Promise<void> {
-    await this.instances.upsertEntity(toInstanceEntity(row), "Replace");
+  /** Writes an instance's status row; answers its ETag. */
+  async putInstance(row: InstanceRow): Promise<string> {
+    return (await this.instances.upsertEntity(toInstanceEntity(row), "Replace")).etag ?? "";
   }
 
   /**
@@ -229,10 +230,20 @@ export class TaskHub {
     }
   }
 
-  /** Writes the row of a committed turn, after any client row write of this process under way. */
-  async putCommittedRow(row: InstanceRow): Promise<void> {
+  /**
+   * Writes the row of a committed turn, after any client row write of this process under way;
+   * answers its ETag. With `etag`, only over the row that still has it: undefined when another
+   * writer (a client's start, a repair, another host's commit) changed or deleted the row since.
+   */
+  async putCommittedRow(row: InstanceRow, etag?: string): Promise<string | undefined> {
     await this.clientRowWrites.get(row.instanceId);
-    await this.putInstance(row);
+    if (etag === undefined) return this.putInstance(row);
+    try {
+      return (await this.instances.updateEntity(toInstanceEntity(row), "Replace", { etag })).etag ?? "";
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return undefined;
+      throw err;
+    }
   }
 
   async queryInstances(

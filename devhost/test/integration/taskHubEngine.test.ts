@@ -77,6 +77,34 @@ describe("the task hub's commit and hand-off", () => {
     expect((await hub.getInstance(id))?.runtimeStatus).toBe("Running");
   });
 
+  it("writes a commit's status row over the row it last wrote only while that row keeps its ETag", async () => {
+    const id = `quiet-${randomUUID()}`;
+    const now = new Date().toISOString();
+    const row = (customStatus: string, lastUpdatedTime = now): InstanceRow => ({
+      instanceId: id,
+      name: "sequence",
+      executionId: "execution",
+      input: null,
+      output: null,
+      customStatus,
+      runtimeStatus: "Running",
+      createdTime: now,
+      lastUpdatedTime,
+    });
+    const first = await hub.putCommittedRow(row('"first"'));
+    const second = await hub.putCommittedRow(row('"second"'), first);
+    expect(second).toBeTruthy();
+    expect((await hub.getInstance(id))?.customStatus).toBe('"second"');
+
+    // Another writer's row (a repair, another host's commit) stands: the guarded write is refused.
+    await hub.putInstance(row('"other"'));
+    expect(await hub.putCommittedRow(row('"late"'), second)).toBeUndefined();
+    expect((await hub.getInstance(id))?.customStatus).toBe('"other"');
+    await hub.purge(id);
+    expect(await hub.putCommittedRow(row('"late"'), second)).toBeUndefined();
+    expect(await hub.getInstance(id)).toBeUndefined();
+  });
+
   it("answers no sentinel for an instance that never committed, by point read", async () => {
     expect(await hub.readSentinel(`none-${randomUUID()}`)).toBeUndefined();
   });
