@@ -138,6 +138,8 @@ interface HostStats {
   failed: Record<string, number>;
   /** Date.now() of each function's last successful invocation. */
   lastSucceededAt: Record<string, number>;
+  /** Tenants whose reading came to a result: judged, nothing new, or unreadable (one line each). */
+  tenantsRead: number;
   /** Sum of "N Approved association(s) judged". */
   judged: number;
   /** Sum of "UsageReported raised on N association(s)". */
@@ -150,8 +152,8 @@ interface HostStats {
   raiseFailures: number;
   poisoned: number;
   errorLines: number;
-  timerEnqueued?: { tenants: number; associations: number };
-  /** usagePollTenant invocation durations, ms: p50 / p95 / max. */
+  timerEnqueued?: { tenants: number; messages: number; associations: number };
+  /** usagePollTenant invocation durations (one message: up to 10 tenants), ms: p50 / p95 / max. */
   tenantMs?: { p50: number; p95: number; max: number };
 }
 
@@ -301,7 +303,7 @@ async function main(): Promise<void> {
     /** Associations the poller is done with: judged, and raised on where the reading is news. */
     const handled = (s: HostStats) => s.judged - statsBefore.judged;
     const pollProgress = () =>
-      `${delta(stats, statsBefore, "usagePollTenant")}/${tenantCount} tenants read, ` +
+      `${stats.tenantsRead - statsBefore.tenantsRead}/${tenantCount} tenants read, ` +
       `${handled(stats)}/${associationCount} associations judged, ${stats.raised - statsBefore.raised} UsageReported raised`;
     let lastReport = Date.now();
     let pollDone: { at: number; queued: number; poison: number; unread: number } | undefined;
@@ -314,7 +316,7 @@ async function main(): Promise<void> {
         lastReport = Date.now();
       }
       if (timer && !timer.ok) throw new Error(`the usagePoll timer failed: ${timer.error}`);
-      if (!timer || delta(stats, statsBefore, "usagePollTenant") < tenantCount) continue;
+      if (!timer || stats.tenantsRead - statsBefore.tenantsRead < tenantCount) continue;
       if (handled(stats) < associationCount && stats.poisoned === statsBefore.poisoned) continue;
       const queued = await approximateCount(pollQueue);
       if (queued > 0) continue;
@@ -388,13 +390,13 @@ async function main(): Promise<void> {
       `trigger: the app's registered usagePoll timer function, invoked once in the host process through the devhost Invoker (TimerInfo input, as the timer loop does); schedule "0 0 0 1 1 *" never fires`,
     );
     lines.push(
-      `timer run: ${fmt(timerResult.durationMs / 1000, 2)} s (${pollStats.timerEnqueued?.tenants ?? "?"} tenants enqueued for ${pollStats.timerEnqueued?.associations ?? "?"} associations); listing alone ${fmt(listing.seconds, 2)} s (${listing.pages} pages of ≤1000), so enqueueing ≈ ${fmt(Math.max(0, timerResult.durationMs / 1000 - listing.seconds), 2)} s`,
+      `timer run: ${fmt(timerResult.durationMs / 1000, 2)} s (${pollStats.timerEnqueued?.tenants ?? "?"} tenants enqueued in ${pollStats.timerEnqueued?.messages ?? "?"} messages for ${pollStats.timerEnqueued?.associations ?? "?"} associations); listing alone ${fmt(listing.seconds, 2)} s (${listing.pages} pages of ≤1000), so enqueueing ≈ ${fmt(Math.max(0, timerResult.durationMs / 1000 - listing.seconds), 2)} s`,
     );
     lines.push(
-      `cycle time: ${fmt(cycleSeconds)} s (timer start → last tenant processed) = ${fmt(tenantCount / cycleSeconds)} tenants/s, ${fmt(associationCount / cycleSeconds)} associations/s; usagePollTenant p50 ${pollStats.tenantMs?.p50 ?? "?"} ms, p95 ${pollStats.tenantMs?.p95 ?? "?"} ms, max ${pollStats.tenantMs?.max ?? "?"} ms`,
+      `cycle time: ${fmt(cycleSeconds)} s (timer start → last tenant processed) = ${fmt(tenantCount / cycleSeconds)} tenants/s, ${fmt(associationCount / cycleSeconds)} associations/s; usagePollTenant message p50 ${pollStats.tenantMs?.p50 ?? "?"} ms, p95 ${pollStats.tenantMs?.p95 ?? "?"} ms, max ${pollStats.tenantMs?.max ?? "?"} ms`,
     );
     lines.push(
-      `  processed: ${delta(pollStats, statsBefore, "usagePollTenant")} tenant messages ok, ${fdelta(pollStats, statsBefore, "usagePollTenant")} failed attempts, ${pollStats.poisoned - statsBefore.poisoned} poisoned; queue ${pollDone.queued}, poison queue ${pollDone.poison}; ${pollStats.judged - statsBefore.judged}/${associationCount} associations judged: UsageReported raised on ${raisedInCycle} (${seeded.reaching.length} tenants reaching a milestone), ${pollStats.unchanged - statsBefore.unchanged} unchanged (tenants with no new report: ${pollStats.nothingRaised - statsBefore.nothingRaised}, without orchestration: ${pollStats.noOrchestration - statsBefore.noOrchestration}, failed raises: ${pollStats.raiseFailures - statsBefore.raiseFailures})`,
+      `  processed: ${pollStats.tenantsRead - statsBefore.tenantsRead} tenants read in ${delta(pollStats, statsBefore, "usagePollTenant")} messages ok, ${fdelta(pollStats, statsBefore, "usagePollTenant")} failed attempts, ${pollStats.poisoned - statsBefore.poisoned} poisoned; queue ${pollDone.queued}, poison queue ${pollDone.poison}; ${pollStats.judged - statsBefore.judged}/${associationCount} associations judged: UsageReported raised on ${raisedInCycle} (${seeded.reaching.length} tenants reaching a milestone), ${pollStats.unchanged - statsBefore.unchanged} unchanged (tenants with no new report: ${pollStats.nothingRaised - statsBefore.nothingRaised}, without orchestration: ${pollStats.noOrchestration - statsBefore.noOrchestration}, failed raises: ${pollStats.raiseFailures - statsBefore.raiseFailures})`,
     );
     if (lifecycles)
       lines.push(
@@ -1155,6 +1157,7 @@ async function hostRole(): Promise<void> {
     succeeded: {},
     failed: {},
     lastSucceededAt: {},
+    tenantsRead: 0,
     judged: 0,
     raised: 0,
     unchanged: 0,
@@ -1182,6 +1185,8 @@ async function hostRole(): Promise<void> {
       /(\d+) Approved association\(s\) judged: UsageReported raised on (\d+) association\(s\), (\d+) unchanged/.exec(
         line,
       );
+    if (judged || line.includes("nothing new, nothing raised") || line.includes("usage cannot be read"))
+      stats.tenantsRead++;
     if (judged) {
       stats.judged += Number(judged[1]);
       stats.raised += Number(judged[2]);
@@ -1191,8 +1196,15 @@ async function hostRole(): Promise<void> {
     else if (line.includes("has no lifecycle orchestration")) stats.noOrchestration++;
     else if (/raising UsageReported on association \S+ failed/.test(line)) stats.raiseFailures++;
     else if (/queue usagePollTenant: moving message/.test(line)) stats.poisoned++;
-    const enqueued = /usagePoll: (\d+) tenant\(s\) enqueued for (\d+) association/.exec(line);
-    if (enqueued) stats.timerEnqueued = { tenants: Number(enqueued[1]), associations: Number(enqueued[2]) };
+    const enqueued = /usagePoll: (\d+) tenant\(s\) enqueued in (\d+) message\(s\) for (\d+) association/.exec(
+      line,
+    );
+    if (enqueued)
+      stats.timerEnqueued = {
+        tenants: Number(enqueued[1]),
+        messages: Number(enqueued[2]),
+        associations: Number(enqueued[3]),
+      };
   };
   const logger: Logger = {
     info: tally,

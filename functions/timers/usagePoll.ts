@@ -2,8 +2,9 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { polledKind } from "../../src/app/usagePolling";
 import {
   maxPolledAssociations,
-  type UsagePollMessage,
+  packTenants,
   type UsagePollQueue,
+  type UsagePollTenant,
 } from "../../src/integrations/usage/usagePollQueue";
 import type { Store } from "../../src/store/store";
 import { getPorts } from "../composition";
@@ -21,12 +22,13 @@ export interface UsagePollTimerPorts {
 /**
  * The usage poll's fan-out (schedule: app setting USAGE_POLL_SCHEDULE, NCRONTAB in UTC): every
  * customer tenant with at least one Modern Work & Security CPOR association under review or Approved
- * gets one message (under review too, so a reading exists when the baseline is taken at approval and
- * a threshold already exceeded at claim time is caught)
- * on the usage-poll queue (USAGE_POLL_QUEUE), whatever number of partners or associations it has;
- * `functions/queues/usagePoll.ts` reads each tenant once. The message names the tenant's listed
- * associations ({id, partnerId}; under review ones too, since one may be Approved by the time the
- * tenant is read), so the reader point-reads them instead of querying the claims index.
+ * is enqueued once (under review too, so a reading exists when the baseline is taken at approval and
+ * a threshold already exceeded at claim time is caught) on the usage-poll queue (USAGE_POLL_QUEUE),
+ * whatever number of partners or associations it has, packed with other tenants into messages of up
+ * to `maxTenantsPerMessage` tenants; `functions/queues/usagePoll.ts` reads each tenant once. Each
+ * tenant names its listed associations ({id, partnerId}; under review ones too, since one may be
+ * Approved by the time the tenant is read), so the reader point-reads them instead of querying the
+ * claims index.
  * A run that enqueues a tenant twice (an overlapping or repeated run) costs one more read: a
  * reading already stored raises nothing. A failure part-way throws; the next occurrence enqueues
  * every tenant again.
@@ -48,16 +50,17 @@ export function createUsagePollTimerHandler(getTimerPorts: () => UsagePollTimerP
         tenants.set(customerTenantId, [...(tenants.get(customerTenantId) ?? []), { id, partnerId }]);
       continuationToken = page.continuationToken;
     } while (continuationToken);
-    const all = [...tenants].map(([customerTenantId, listed]): UsagePollMessage =>
+    const listed = [...tenants].map(([customerTenantId, listed]): UsagePollTenant =>
       // More than a message holds: the reader finds them through the claims index instead.
       listed.length > maxPolledAssociations
         ? { customerTenantId }
         : { customerTenantId, associations: listed },
     );
-    for (let i = 0; i < all.length; i += enqueueBatch)
-      await Promise.all(all.slice(i, i + enqueueBatch).map((message) => queue.enqueue(message)));
+    const messages = packTenants(listed);
+    for (let i = 0; i < messages.length; i += enqueueBatch)
+      await Promise.all(messages.slice(i, i + enqueueBatch).map((message) => queue.enqueue(message)));
     context.log(
-      `${usagePollName}: ${all.length} tenant(s) enqueued for ${associations} association(s) under review or Approved`,
+      `${usagePollName}: ${listed.length} tenant(s) enqueued in ${messages.length} message(s) for ${associations} association(s) under review or Approved`,
     );
   };
 }

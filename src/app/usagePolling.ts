@@ -3,7 +3,7 @@ import { NonRetriableError } from "../domain/errors";
 import type { UsageReading } from "../domain/lifecycle";
 import type { RecordedMilestone } from "../domain/milestoneRules";
 import type { WorkloadId } from "../domain/workloads";
-import type { UsagePollMessage } from "../integrations/usage/usagePollQueue";
+import { tenantsOf, type UsagePollMessage, type UsagePollTenant } from "../integrations/usage/usagePollQueue";
 import { tenantUsage, type ParsedTenantUsage, type UsageProvider } from "../integrations/usage/usageProvider";
 import type { Store } from "../store/store";
 import type { RecordOutcome } from "../store/usageSnapshots";
@@ -54,7 +54,7 @@ export type TenantPollResult =
  */
 export async function pollTenant(
   ports: UsagePollPorts,
-  message: UsagePollMessage,
+  message: UsagePollTenant,
   redelivered: boolean,
 ): Promise<TenantPollResult> {
   const { customerTenantId } = message;
@@ -104,6 +104,41 @@ export async function pollTenant(
   return { kind: "reported", summary, approved: approved.length, reported, unchanged, withoutWorkflow };
 }
 
+/** What became of one tenant of a message: its result, or the error it failed with. */
+export type TenantOutcome = TenantPollResult | { kind: "failed"; error: unknown };
+
+/**
+ * The tenants of one usage-poll message, read in turn (`pollTenant` each), each outcome handed to
+ * `observe` as it comes. `redelivered`: the host delivers the message again. When every tenant
+ * fails, the first error is thrown and the host retries the message whole (a tenant done before is
+ * then a duplicate: it raises nothing new). When only some fail, each of those is sent back alone
+ * through `retryAlone` (marked `retried`, judged as a redelivery) and the message completes; if that
+ * send fails, it throws, and the whole message is retried.
+ */
+export async function pollTenants(
+  ports: UsagePollPorts & { retryAlone: (tenant: UsagePollTenant) => Promise<void> },
+  message: UsagePollMessage,
+  redelivered: boolean,
+  observe: (tenant: UsagePollTenant, outcome: TenantOutcome) => void,
+): Promise<void> {
+  const { tenants, retried } = tenantsOf(message);
+  const failed: { tenant: UsagePollTenant; error: unknown }[] = [];
+  for (const tenant of tenants) {
+    let outcome: TenantOutcome;
+    try {
+      outcome = await pollTenant(ports, tenant, redelivered || retried);
+    } catch (error) {
+      outcome = { kind: "failed", error };
+      failed.push({ tenant, error });
+    }
+    observe(tenant, outcome);
+  }
+  const [first] = failed;
+  if (!first) return;
+  if (failed.length === tenants.length) throw first.error;
+  await Promise.all(failed.map(({ tenant }) => ports.retryAlone(tenant)));
+}
+
 /** The milestones recorded for the association: its projection, or its ledger on an older row. */
 async function recordedOf(
   store: UsagePollPorts["store"],
@@ -119,7 +154,7 @@ async function recordedOf(
  */
 async function approvedAssociationsOf(
   store: UsagePollPorts["store"],
-  message: UsagePollMessage,
+  message: UsagePollTenant,
 ): Promise<Association[]> {
   const { customerTenantId } = message;
   const holders = new Map<string, string>(); // association ID → partner ID

@@ -13,7 +13,11 @@ import type { Association } from "../../../src/domain/association";
 import { NonRetriableError, TransientDependencyError } from "../../../src/domain/errors";
 import { lifecycleEvents, type UsageReading } from "../../../src/domain/lifecycle";
 import type { TenantUsage, UsageProvider } from "../../../src/integrations/usage/usageProvider";
-import type { UsagePollMessage } from "../../../src/integrations/usage/usagePollQueue";
+import {
+  tenantsOf,
+  type UsagePollMessage,
+  type UsagePollTenant,
+} from "../../../src/integrations/usage/usagePollQueue";
 import type { PartnerWebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../../src/store/store";
 import { cporRequest, draftAssociation } from "../../support/builders";
@@ -379,8 +383,10 @@ describe("usage poll: one tenant", () => {
     store: Store,
     provider: UsageProvider,
     raiseFails?: (associationId: string) => Error | undefined,
+    enqueueFails?: Error,
   ) {
     const raised: { associationId: string; eventName: string; payload: unknown }[] = [];
+    const sentBack: UsagePollMessage[] = [];
     const handle = createUsagePollTenantHandler(() => ({
       store,
       usageProvider: provider,
@@ -392,8 +398,15 @@ describe("usage poll: one tenant", () => {
         raised.push({ associationId, eventName, payload });
         return Promise.resolve();
       },
+      queue: {
+        enqueue: (message) => {
+          if (enqueueFails) return Promise.reject(enqueueFails);
+          sentBack.push(message);
+          return Promise.resolve();
+        },
+      },
     }));
-    return { handle, raised };
+    return { handle, raised, sentBack };
   }
 
   const r1 = { reportRefreshDate: "2026-11-12", workloads: usage([400, 80], [400, 20]) };
@@ -489,10 +502,133 @@ describe("usage poll: one tenant", () => {
     expect(raised).toHaveLength(4);
   });
 
+  /** A provider that answers each tenant its own reading, or fails it. */
+  function providerByTenant(answers: Map<string, typeof r1 | Error>) {
+    const reads: string[] = [];
+    const provider: UsageProvider = {
+      readTenant(customerTenantId, now) {
+        reads.push(customerTenantId);
+        const answer = answers.get(customerTenantId);
+        if (answer === undefined || answer instanceof Error)
+          return Promise.reject(answer ?? new Error("unknown tenant"));
+        return Promise.resolve({ ...answer, customerTenantId, fetchedAt: now.toISOString() });
+      },
+    };
+    return { provider, reads };
+  }
+
+  it("reads each tenant of a message once and in turn, one log line each, and sends nothing back", async () => {
+    const store = testStore();
+    const first = await tenantWithAssociations(store);
+    const second = await tenantWithAssociations(store);
+    const { provider, reads } = providerByTenant(
+      new Map([
+        [first.tenant, r1],
+        [second.tenant, r1],
+      ]),
+    );
+    const { handle, raised, sentBack } = handler(store, provider);
+    const { context, lines } = invocation();
+
+    await handle(
+      { tenants: [{ customerTenantId: first.tenant }, { customerTenantId: second.tenant }] },
+      context,
+    );
+
+    expect(reads).toEqual([first.tenant, second.tenant]);
+    expect(raised.map((r) => r.associationId).sort()).toEqual(
+      [first.teams.id, first.exchange.id, second.teams.id, second.exchange.id].sort(),
+    );
+    expect(lines.filter((l) => /Approved association\(s\) judged/.test(l))).toEqual([
+      expect.stringContaining(`tenant ${first.tenant}:`),
+      expect.stringContaining(`tenant ${second.tenant}:`),
+    ]);
+    expect(sentBack).toEqual([]);
+  });
+
+  it("sends a tenant that fails beside others back alone, marked retried, and completes the message", async () => {
+    const store = testStore();
+    const throttled = await tenantWithAssociations(store);
+    const failing = await tenantWithAssociations(store);
+    const fine = await tenantWithAssociations(store);
+    const answers = new Map<string, typeof r1 | Error>([
+      [throttled.tenant, new TransientDependencyError("429 from Graph")],
+      [failing.tenant, r1],
+      [fine.tenant, r1],
+    ]);
+    // The failing tenant's reading is stored, then one raise fails: its retry must raise again.
+    const { handle, raised, sentBack } = handler(store, providerByTenant(answers).provider, (id) =>
+      id === failing.teams.id ? new Error("503 from the task hub") : undefined,
+    );
+    const listed = { id: failing.teams.id, partnerId: failing.teams.partnerId };
+    const { context, lines } = invocation();
+
+    await handle(
+      {
+        tenants: [
+          { customerTenantId: throttled.tenant },
+          { customerTenantId: failing.tenant, associations: [listed] },
+          { customerTenantId: fine.tenant },
+        ],
+      },
+      context,
+    );
+
+    expect(sentBack).toEqual([
+      { customerTenantId: throttled.tenant, retried: true },
+      { customerTenantId: failing.tenant, associations: [listed], retried: true },
+    ]);
+    expect(lines.filter((l) => l.includes("reading failed, to be tried again"))).toHaveLength(2);
+    expect(raised.map((r) => r.associationId).sort()).toEqual([fine.teams.id, fine.exchange.id].sort());
+
+    // Sent back alone, the tenant's stored reading is a duplicate now, and still raised.
+    const retry = handler(store, providerByTenant(answers).provider);
+    await retry.handle(sentBack[1], invocation().context);
+    expect(retry.raised.map((r) => r.associationId)).toEqual([failing.teams.id]);
+    // The same duplicate on a first delivery of an ordinary message raises nothing.
+    const again = handler(store, providerByTenant(answers).provider);
+    await again.handle({ tenants: [{ customerTenantId: failing.tenant }] }, invocation().context);
+    expect(again.raised).toEqual([]);
+  });
+
+  it("throws for the host to retry when every tenant fails, or when a failed tenant cannot be sent back", async () => {
+    const store = testStore();
+    const a = await tenantWithAssociations(store);
+    const b = await tenantWithAssociations(store);
+    const message = { tenants: [{ customerTenantId: a.tenant }, { customerTenantId: b.tenant }] };
+    const down = new TransientDependencyError("503 from Graph");
+    const allDown = handler(
+      store,
+      providerByTenant(
+        new Map([
+          [a.tenant, down],
+          [b.tenant, down],
+        ]),
+      ).provider,
+    );
+    await expect(allDown.handle(message, invocation().context)).rejects.toBe(down);
+    expect(allDown.sentBack).toEqual([]);
+
+    const queueDown = handler(
+      store,
+      providerByTenant(
+        new Map<string, typeof r1 | Error>([
+          [a.tenant, down],
+          [b.tenant, r1],
+        ]),
+      ).provider,
+      undefined,
+      new Error("503 from the queue"),
+    );
+    await expect(queueDown.handle(message, invocation().context)).rejects.toThrow(/503 from the queue/);
+    expect((await store.usageSnapshots.latest(b.tenant, "teams"))?.activeUsers).toBe(80);
+  });
+
   it.each([
     ["not JSON", "{"],
     ["no tenant", "{}"],
     ["not a GUID", '{"customerTenantId":"contoso"}'],
+    ["a message of no tenant", '{"tenants":[]}'],
   ])("sends a message that is %s to the poison queue", async (_what, message) => {
     const { handle } = handler(testStore(), scriptedProvider(r1).provider);
     await expect(handle(message, invocation().context)).rejects.toBeInstanceOf(NonRetriableError);
@@ -526,6 +662,7 @@ describe("usage poll: events only on change", () => {
         raised.push(associationId);
         return Promise.resolve();
       },
+      queue: { enqueue: () => Promise.reject(new Error("nothing is sent back from one tenant")) },
     }));
     await handle({ customerTenantId: association.customerTenantId }, context);
     return { raised, log: lines.join("\n") };
@@ -678,13 +815,17 @@ describe("usage poll: the timer", () => {
       },
     }));
     await handle({ isPastDue: false, scheduleStatus: undefined } as never, invocation().context);
-    expect(enqueued.map((m) => m.customerTenantId).sort()).toEqual(
+    // Three tenants fit one message of the timer's form.
+    expect(enqueued).toHaveLength(1);
+    expect(enqueued.every((m) => "tenants" in m)).toBe(true);
+    const tenants: UsagePollTenant[] = enqueued.flatMap((m) => tenantsOf(m).tenants);
+    expect(tenants.map((t) => t.customerTenantId).sort()).toEqual(
       [shared, other.customerTenantId, reviewed.customerTenantId].sort(),
     );
-    // Each message names the tenant's listed associations: the reader needs no claims query.
-    const sharedMessage = enqueued.find((m) => m.customerTenantId === shared);
-    expect(sharedMessage?.associations?.map((a) => a.partnerId).sort()).toEqual(["partner-a", "partner-b"]);
-    expect(enqueued.find((m) => m.customerTenantId === reviewed.customerTenantId)?.associations).toEqual([
+    // Each tenant names its listed associations: the reader needs no claims query.
+    const sharedTenant = tenants.find((t) => t.customerTenantId === shared);
+    expect(sharedTenant?.associations?.map((a) => a.partnerId).sort()).toEqual(["partner-a", "partner-b"]);
+    expect(tenants.find((t) => t.customerTenantId === reviewed.customerTenantId)?.associations).toEqual([
       { id: reviewed.id, partnerId: reviewed.partnerId },
     ]);
   });

@@ -11,7 +11,7 @@ import { createStore, type Store } from "../../../src/store/store";
  * The usage loop end to end on the local host with the real app: usage comes from Microsoft Graph
  * (the fake Graph and Entra ID of test/fixtures/fakeGraph.ts, through the real Graph adapter), the
  * poll timer never fires (a yearly schedule), and the test drives the usage-poll queue itself, one
- * message per delivery of the tenant's current report. Lifecycle durations are seconds.
+ * message of the timer's form per delivery of the tenant's current report. Lifecycle durations are seconds.
  */
 const dayMs = 86_400_000;
 const date = (offsetDays: number) => new Date(Date.now() + offsetDays * dayMs).toISOString().slice(0, 10);
@@ -65,7 +65,7 @@ describe("usage loop: poller → lifecycle → ledger → API", () => {
     const reads = graph.stats(tenant).subscribedSkusCalls;
     for (let i = 0; i < times; i++)
       await pollQueue.sendMessage(
-        Buffer.from(JSON.stringify({ customerTenantId: tenant })).toString("base64"),
+        Buffer.from(JSON.stringify({ tenants: [{ customerTenantId: tenant }] })).toString("base64"),
       );
     await until(`${times} read(s) of tenant ${tenant}`, async () => {
       const done = graph.stats(tenant).subscribedSkusCalls >= reads + times;
