@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,12 +11,13 @@ import { spawnHost, type HostProcess } from "../devhost/test/support/hostProcess
 import { callApi, onboardPartner } from "../test/support/appProcess";
 import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
+import { azuritePid, cpuSecondsOf } from "./processCpu";
 
 /**
  * `npm run bench:api -- [--rate 200] [--seconds 15] [--associations 1000] [--json FILE] [--cpu-prof DIR]`:
  * the partner API under a steady load on the real app and the local host (a child process, so the
  * load generator does not share its event loop), driven by autocannon at `--rate` requests a second
- * in total:
+ * in total, arriving evenly through each second (see `load`):
  * - `GET /api/v1/sign-in`, the floor: an anonymous answer without storage, what the host itself costs;
  * - `GET /associations/{id}`, a random one of the partner's `--associations` each time;
  * - `GET /associations?pageSize=20`, the first page.
@@ -26,8 +27,8 @@ import { cporRequest } from "../test/support/builders";
  * so each has its claims and timeline as in production. Figures depend on the machine (Azurite, 2
  * cores here). The host's log goes to a file (its path is printed), not to a pipe this process,
  * busy generating load, would drain late: the host writes its log synchronously and would wait.
- * Each phase also reports the host's CPU time per request (Linux), the figure least moved by a busy
- * machine. `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
+ * Each phase also reports the host's and Azurite's CPU time per request (Linux), the figures least
+ * moved by a busy machine, and the load generator's own. `--cpu-prof DIR` has the host write a V8 CPU profile there when it stops.
  *
  * Azurite's housekeeping is watched and kept apart from the API's figures, never taken out of them.
  * Every 60 s Azurite's queue service runs a mark-and-sweep over its in-memory message extents (one
@@ -93,7 +94,9 @@ async function main(): Promise<void> {
     await load(url, headers, 3, rate, () => `/api/v1/associations/${pick(ids)}`); // warm-up
     const pid = host.child.pid;
     const phase = (path: () => string, phaseHeaders: Record<string, string>) =>
-      withHostCpu(pid, () => probe.during(() => load(url, phaseHeaders, seconds, rate, path)));
+      withCpu({ host: pid, azurite: azuritePid() }, () =>
+        probe.during(() => load(url, phaseHeaders, seconds, rate, path)),
+      );
     const floor = await phase(() => "/api/v1/sign-in", {});
     const get = await phase(() => `/api/v1/associations/${pick(ids)}`, headers);
     const list = await phase(() => "/api/v1/associations?pageSize=20", headers);
@@ -114,6 +117,8 @@ async function main(): Promise<void> {
       floorP99Ms: floor.latency.p99,
       emulatorStallMs: { floor: floor.stallMs, get: get.stallMs, list: list.stallMs },
       hostCpuMsPerRequest: { floor: floor.cpuMs, get: get.cpuMs, list: list.cpuMs },
+      azuriteCpuMsPerRequest: { floor: floor.azuriteCpuMs, get: get.azuriteCpuMs, list: list.azuriteCpuMs },
+      loadGeneratorCpuMsPerRequest: { floor: floor.loadCpuMs, get: get.loadCpuMs, list: list.loadCpuMs },
     });
     console.log(line);
     if (values.json) await writeFile(values.json, `${line}\n`);
@@ -149,66 +154,104 @@ async function seed(
   return ids;
 }
 
-/** `seconds` of GETs at `rate` a second in total over 20 connections, each to the path `next()` gives. */
-function load(
+/** Instances of autocannon that make up the load, each one connection, started evenly over a second. */
+const streams = 50;
+
+/**
+ * `seconds` of GETs arriving evenly at `rate` a second in total, each to the path `next()` gives.
+ *
+ * Why not one autocannon instance at `overallRate`: its rate limit gives each connection a quota per
+ * second, reset by a one-second interval, and the connection spends it back to back; the intervals
+ * of all connections start together, so 20 connections at 200/s send all 200 requests at the top of
+ * each second, 20 at a time, then nothing. That measures a burst at concurrency 20, not a service
+ * at 200 requests a second. So the load is `streams` instances of one connection each, at
+ * rate/streams a second (4 at 200/s), started 1000/streams ms apart: every 20 ms one connection
+ * sends its few requests one after another. The instances' results are merged by autocannon's own
+ * `aggregateResult` (latency histograms added, not averaged).
+ */
+async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,
   rate: number,
   next: () => string,
 ): Promise<autocannon.Result> {
-  return autocannon({
+  const options = (share: number): autocannon.Options => ({
     url,
-    connections: 20,
-    overallRate: rate,
+    connections: 1,
+    overallRate: share,
     duration: seconds,
     headers,
+    skipAggregateResult: true,
     requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: next() }) }],
   });
+  const runs: Promise<autocannon.Result>[] = [];
+  for (let i = 0; i < streams; i++) {
+    const share = Math.floor((rate * (i + 1)) / streams) - Math.floor((rate * i) / streams);
+    if (share > 0) runs.push(autocannon(options(share)));
+    await sleep(1000 / streams);
+  }
+  // With skipAggregateResult each result is autocannon's raw one, which counts what completed.
+  const results = (await Promise.all(runs)) as (autocannon.Result & { totalCompletedRequests: number })[];
+  const merged = aggregateResult(results, { url, connections: runs.length });
+  // aggregateResult leaves the per-second request histogram empty: the rate is counted here, over
+  // the `seconds` each instance ran.
+  const total = results.reduce((sum, r) => sum + r.totalCompletedRequests, 0);
+  return { ...merged, requests: { ...merged.requests, total, average: Math.round(total / seconds) } };
 }
+
+/** autocannon's documented `aggregateResult`, which its type definitions do not declare. */
+const aggregateResult = (
+  autocannon as unknown as {
+    aggregateResult(
+      this: void,
+      results: autocannon.Result[],
+      opts: { url: string; connections: number },
+    ): autocannon.Result;
+  }
+).aggregateResult;
 
 function report(
   what: string,
-  result: autocannon.Result & { stallMs: number; cpuMs: number | undefined },
+  result: autocannon.Result & {
+    stallMs: number;
+    cpuMs: number | undefined;
+    azuriteCpuMs: number | undefined;
+    loadCpuMs: number;
+  },
 ): void {
   const { latency } = result;
   console.log(
     `${what}: p50 ${latency.p50} ms, p90 ${latency.p90} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ` +
-      `host CPU ${result.cpuMs ?? "?"} ms a request; ` +
+      `CPU a request: host ${result.cpuMs ?? "?"} ms, Azurite ${result.azuriteCpuMs ?? "?"} ms, load generator ${result.loadCpuMs} ms; ` +
       `${result.requests.average} requests/s; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}; ` +
       `longest emulator answer ${result.stallMs} ms${result.stallMs >= stallMs ? " (an emulator stall is in these figures)" : ""}`,
   );
 }
 
 /**
- * The host's CPU time (user + system, from /proc on Linux) per request of a phase: what the host
- * spends on a request, which a busy machine changes far less than the latency. undefined elsewhere.
+ * The CPU time (user + system, from /proc on Linux) the host and Azurite spend per request of a
+ * phase, which a busy machine changes far less than the latency (undefined elsewhere), and this
+ * process's own (the load generator and the probe).
  */
-async function withHostCpu<T extends autocannon.Result>(
-  pid: number | undefined,
+async function withCpu<T extends autocannon.Result>(
+  pids: { host: number | undefined; azurite: number | undefined },
   phase: () => Promise<T>,
-): Promise<T & { cpuMs: number | undefined }> {
-  const before = await cpuTicks(pid);
+): Promise<T & { cpuMs: number | undefined; azuriteCpuMs: number | undefined; loadCpuMs: number }> {
+  const before = { host: cpuSecondsOf(pids.host), azurite: cpuSecondsOf(pids.azurite) };
+  const own = process.cpuUsage();
   const result = await phase();
-  const after = await cpuTicks(pid);
-  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-  const cpuMs =
-    before === undefined || after === undefined || result.requests.total === 0
-      ? undefined
-      : Math.round(((after - before) / ticksPerMs / result.requests.total) * 100) / 100;
-  return { ...result, cpuMs };
-}
-
-async function cpuTicks(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
+  const perRequest = (seconds: number) => {
+    const ms = (seconds * 1000) / result.requests.total;
+    return Number.isFinite(ms) ? Math.round(ms * 100) / 100 : undefined;
+  };
+  const used = process.cpuUsage(own);
+  return {
+    ...result,
+    cpuMs: perRequest(cpuSecondsOf(pids.host) - before.host),
+    azuriteCpuMs: perRequest(cpuSecondsOf(pids.azurite) - before.azurite),
+    loadCpuMs: perRequest((used.user + used.system) / 1e6) ?? 0,
+  };
 }
 
 /** A probe answer this slow is Azurite stalled (its queue sweep), not a busy machine. */

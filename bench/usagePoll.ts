@@ -20,7 +20,7 @@ import { Invoker, type Logger } from "devhost";
 import { writeOutputBindings } from "devhost";
 import { timerInput } from "devhost";
 import { TaskHub } from "devhost";
-import { hostNodeArguments, maxOldSpaceSetting } from "devhost";
+import { hostNodeArguments } from "devhost";
 import { defenderCallsPerTenant, graphCallsPerTenant } from "../src/integrations/usage/graphUsageProvider";
 import { createStore, type Store } from "../src/store/store";
 import { checked } from "../src/store/tableStore";
@@ -33,6 +33,7 @@ import {
 import { isolatedAppSettings } from "../test/support/appSettings";
 import { cporRequest } from "../test/support/builders";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
+import { azuritePid, cpuSecondsOf } from "./processCpu";
 import { cloneOrchestrations, readTemplate, type HubTables } from "./seedOrchestrations";
 
 /**
@@ -950,27 +951,12 @@ function resetPeakRss(pid: number): boolean {
 
 /** CPU seconds (user + system) of the host, of Azurite and of this process so far. */
 function cpuSeconds(hostPid: number, azurite: number | undefined) {
-  const ticks = (pid: number | undefined) => {
-    if (pid === undefined) return NaN;
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
   const own = process.cpuUsage();
-  return { host: ticks(hostPid), azurite: ticks(azurite), bench: (own.user + own.system) / 1e6 };
-}
-
-/** Azurite's pid: the child of this process running azurite.js (startAzurite does not expose it). */
-function azuritePid(): number | undefined {
-  try {
-    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("azurite"));
-  } catch {
-    return undefined;
-  }
+  return {
+    host: cpuSecondsOf(hostPid),
+    azurite: cpuSecondsOf(azurite),
+    bench: (own.user + own.system) / 1e6,
+  };
 }
 
 interface ClassifyingProxy {
@@ -1076,7 +1062,7 @@ class HostChild {
 
   static async spawn(env: Record<string, string>, timeoutMs: number): Promise<HostChild> {
     // The host's Node arguments as `npm start` gives them (its old-space cap included).
-    const nodeArguments = hostNodeArguments(env[maxOldSpaceSetting] ?? process.env[maxOldSpaceSetting]);
+    const nodeArguments = hostNodeArguments((name) => env[name] ?? process.env[name]);
     const child = spawn(process.execPath, [...nodeArguments, "--import", "tsx", __filename], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, ...env, BENCH_USAGE_ROLE: "host" },
