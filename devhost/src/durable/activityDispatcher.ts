@@ -5,6 +5,7 @@ import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
 import type { FunctionRegistry } from "../registry";
 import { EventType } from "./events";
+import { jittered } from "../pollBackoff";
 import { maxIdleMs, Sleeper } from "./sleeper";
 import { maxPayloadChars, type ControlMessage, type TaskHub, type WorkItemMessage } from "./taskHub";
 
@@ -96,7 +97,7 @@ export class ActivityDispatcher {
       const items = await this.receive(room);
       if (items.length === 0) {
         idleMs = Math.min(idleMs * 2, maxIdleMs);
-        readAt = Date.now() + idleMs;
+        readAt = Date.now() + jittered(idleMs);
         continue;
       }
       idleMs = 10;

@@ -1,4 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
+import { jittered } from "../pollBackoff";
 import { maxIdleMs, Sleeper } from "./sleeper";
 import { decodeTypedData, type Invoker, type Logger } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
@@ -164,7 +165,7 @@ export class OrchestrationDispatcher {
           );
       }
       if (received.length === 0) {
-        await idle.sleep(idleMs);
+        await idle.sleep(jittered(idleMs));
         idleMs = Math.min(idleMs * 2, maxIdleMs);
         continue;
       }

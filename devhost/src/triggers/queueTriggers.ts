@@ -3,6 +3,7 @@ import type { RpcInvocationResponse, RpcTypedData } from "../coreTypes";
 import type { HostConfig } from "../hostConfig";
 import type { Invoker } from "../invoker";
 import { isLeaseLost, MessageLease } from "../messageLease";
+import { jittered } from "../pollBackoff";
 import type { FunctionRegistry, RegisteredFunction } from "../registry";
 import {
   decodeQueueMessage,
@@ -103,7 +104,7 @@ class QueueListener {
         delay = minPollingIntervalMs;
         continue;
       }
-      await this.sleeper.sleep(delay);
+      await this.sleeper.sleep(jittered(delay));
       delay = Math.min(maxDelay, delay * 2);
     }
     unwatch();
