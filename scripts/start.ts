@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { hostNodeArguments, maxOldSpaceSetting } from "devhost";
+import { hostNodeArguments } from "devhost";
 import { effectiveSetting, hostOptions, listeningUrl, publicBaseUrlFor } from "./effectiveSettings";
 import { ensureLocalSettings } from "./localSettings";
 import { createPartner, keyWorks } from "./partnerClient";
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const host: Host = spawn(
     process.execPath,
     [
-      ...hostNodeArguments(effectiveSetting(maxOldSpaceSetting, process.env, file)),
+      ...hostNodeArguments((name) => effectiveSetting(name, process.env, file)),
       "devhost/dist/cli.js",
       ".",
       "--data",

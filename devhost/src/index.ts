@@ -5,7 +5,7 @@
 export { startHost, consoleLogger, type HostOptions, type RunningHost } from "./host";
 export { startAzurite, connectionStringFor, type RunningAzurite, type AzuriteOptions } from "./azurite";
 export { Invoker, type Logger } from "./invoker";
-export { hostNodeArguments, maxOldSpaceSetting } from "./nodeArguments";
+export { hostNodeArguments, maxOldSpaceSetting, maxSemiSpaceSetting } from "./nodeArguments";
 export { writeOutputBindings } from "./triggers/outputBindings";
 export { timerInput } from "./triggers/timerTriggers";
 export { TaskHub, type InstanceRow } from "./durable/taskHub";

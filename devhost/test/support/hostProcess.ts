@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { hostNodeArguments, maxOldSpaceSetting } from "../../src/nodeArguments";
+import { hostNodeArguments } from "../../src/nodeArguments";
 
 /** A local host running as a child process (`devhost` CLI through tsx), for crash and restart tests. */
 export interface HostProcess {
@@ -35,7 +35,7 @@ export async function spawnHost(
   const child = spawn(
     process.execPath,
     [
-      ...hostNodeArguments(env[maxOldSpaceSetting] ?? process.env[maxOldSpaceSetting]),
+      ...hostNodeArguments((name) => env[name] ?? process.env[name]),
       ...(options.nodeFlags ?? []),
       "--import",
       "tsx",
