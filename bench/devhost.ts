@@ -2,15 +2,17 @@ import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { TableClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
-import { connectionStringFor, startAzurite } from "devhost";
+import { startAzurite } from "devhost";
 import { startHost, type RunningHost } from "devhost";
 import { start, waitFor } from "../devhost/test/support/durable";
-import { startCountingProxy, type CountingProxy } from "./countingProxy";
+import { countRequestsTo } from "./requestCounter";
 
 /**
  * `npm run bench` (second part): the local host's Durable throughput on an in-memory Azurite, beside
- * Azurite's own raw write rates measured in the same run. Storage transactions are counted by
- * proxies in front of Azurite's table and queue ports (idle queue polling included).
+ * Azurite's own raw write rates measured in the same run. The host talks to Azurite directly, as the
+ * raw rates do; its storage transactions (idle queue polling included) are counted from Node's
+ * diagnostics channel for outgoing HTTP requests (bench/requestCounter.ts), which adds nothing to
+ * their path.
  *
  * `--json FILE` also writes the figures as one JSON object (see `Figures`).
  */
@@ -31,14 +33,9 @@ interface Figures {
 async function main(): Promise<void> {
   const jsonFile = optionValue("--json");
   const azurite = await startAzurite();
-  const tables = await startCountingProxy(azurite.ports.table);
-  const queues = await startCountingProxy(azurite.ports.queue);
-  const connection = connectionStringFor({
-    blob: azurite.ports.blob,
-    queue: queues.port,
-    table: tables.port,
-  });
   const raw = await rawRates(azurite.connectionString);
+  const tables = countRequestsTo(azurite.ports.table);
+  const queues = countRequestsTo(azurite.ports.queue);
   process.env["FIXTURE_HUB"] = "BenchHub";
   let popReceiptErrors = 0;
   const count = (line: string) => {
@@ -47,7 +44,7 @@ async function main(): Promise<void> {
   const host = await startHost({
     appDir: "devhost/test/fixtures/durable-app",
     port: 0,
-    connection,
+    connection: azurite.connectionString,
     logger: {
       info: count,
       error: (line) => {
@@ -62,9 +59,14 @@ async function main(): Promise<void> {
   try {
     // A short sequence first: the host's first turns and invocations pay for compiling its code,
     // which says nothing about the rate a warm host keeps.
-    await sequential(host, tables, queues, 20);
-    const seq = await sequential(host, tables, queues, 200);
-    console.log(seq.line);
+    await sequential(host, 20);
+    const before = tables.count + queues.count;
+    const steps = 200;
+    const seq = await sequential(host, steps);
+    const transactionsPerTurn = (tables.count + queues.count - before) / (steps + 1);
+    console.log(
+      `${seq.line}; ${transactionsPerTurn.toFixed(1)} storage transactions per turn (incl. status polling and idle polls)`,
+    );
     const fan = await fanOut(host, 1_000);
     const fanOutRatioToRaw = fan.seconds / raw.upsertSeconds1000;
     console.log(`${fan.line} (${fanOutRatioToRaw.toFixed(1)}× the raw time of 1,000 upserts)`);
@@ -76,12 +78,13 @@ async function main(): Promise<void> {
       sequentialActivitiesPerSecond: seq.activitiesPerSecond,
       fanOut1000Seconds: fan.seconds,
       fanOutRatioToRaw,
-      transactionsPerTurn: seq.transactionsPerTurn,
+      transactionsPerTurn,
       concurrentActivitiesPerSecond: conc.activitiesPerSecond,
     };
   } finally {
     await host.stop();
-    await Promise.all([tables.close(), queues.close()]);
+    tables.close();
+    queues.close();
     await azurite.stop();
   }
   // The host runs in this process: its peak is this process's.
@@ -118,17 +121,15 @@ async function rawRates(connectionString: string) {
 }
 
 /** One instance, `steps` activities one after another: steps + 1 turns. */
-async function sequential(host: RunningHost, tables: CountingProxy, queues: CountingProxy, steps: number) {
-  const before = tables.count + queues.count;
+async function sequential(host: RunningHost, steps: number) {
   const started = performance.now();
   const links = await start(host.url, "sequence", steps, `seq-${randomUUID()}`);
   const done = await waitFor(links.statusQueryGetUri, undefined, 300_000);
   const seconds = (performance.now() - started) / 1000;
   if (done.output !== 2 ** steps) throw new Error(`sequence gave ${String(done.output)}`);
-  const transactionsPerTurn = (tables.count + queues.count - before) / (steps + 1);
   const activitiesPerSecond = steps / seconds;
-  const line = `sequential: ${steps} activities in ${seconds.toFixed(2)} s = ${activitiesPerSecond.toFixed(1)} activities/s; ${transactionsPerTurn.toFixed(1)} storage transactions per turn (incl. status polling and idle polls)`;
-  return { activitiesPerSecond, transactionsPerTurn, line };
+  const line = `sequential: ${steps} activities in ${seconds.toFixed(2)} s = ${activitiesPerSecond.toFixed(1)} activities/s`;
+  return { activitiesPerSecond, line };
 }
 
 async function fanOut(host: RunningHost, width: number) {
