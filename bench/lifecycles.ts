@@ -50,6 +50,10 @@ async function main(): Promise<void> {
       // Each claim stays UnderReview until the bench records Partner Center's approval, as in
       // production (the tests' few-second window would move claims on by itself).
       LIFECYCLE_REFUSAL_WINDOW: "P10D",
+      // One partner at the bench's rate is a load test, not the runaway script the per-partner limit
+      // is for: the limiter still runs (its cost is in the figures), set far above the rate.
+      PARTNER_RATE_LIMIT_PER_SECOND: "10000",
+      PARTNER_RATE_LIMIT_BURST: "10000",
     };
     const connection = connectionStringFor({
       table: proxies.table.port,
