@@ -18,6 +18,7 @@ import { createPalVerifyQueue, type PalVerifyQueue } from "../src/integrations/p
 import { createPartnerCenterAccess, type PartnerCenterAccess } from "../src/integrations/partnerCenter";
 import { createGraphUsageProviderFromSettings } from "../src/integrations/usage/graphUsageProvider";
 import { createSimulatedUsageProvider } from "../src/integrations/usage/simulatedUsageProvider";
+import { createRateLimiter, type RateLimiter } from "../src/http/rateLimiter";
 import { createUsagePollQueue, type UsagePollQueue } from "../src/integrations/usage/usagePollQueue";
 import type { UsageProvider } from "../src/integrations/usage/usageProvider";
 import { createWebhookQueue, type PartnerWebhookQueue } from "../src/integrations/webhooks/webhookQueue";
@@ -39,11 +40,13 @@ export interface Ports {
   links: ConsentLinks;
   /** Partner identity from Entra ID access tokens, when configured (beside API keys). */
   entraId: EntraIdVerifier | undefined;
+  /** Each partner's request budget on this instance; undefined = no limit. */
+  rateLimiter: RateLimiter | undefined;
   /** Status changes on their way to partners' webhooks (queue `partner-webhooks`). */
   webhookQueue: PartnerWebhookQueue;
   /** Usage readings per customer tenant: Microsoft Graph, or simulated growth for demos. */
   usageProvider: UsageProvider;
-  /** One message per tenant to poll (queue `usage-poll`). */
+  /** The tenants to poll, up to ten to a message (queue `usage-poll`). */
   usagePollQueue: UsagePollQueue;
   /** Seals the secrets the service keeps (SECRETS_KEY); fails saying so when the key is not set. */
   secrets: SecretBox;
@@ -131,6 +134,9 @@ export function getPorts(): Ports {
       }),
       palVerifyQueue: createPalVerifyQueue(storageConnection(settings.storage), settings.pal.verifyQueue),
       partnerCenter: createPartnerCenterAccess(settings.partnerCenter, settings.authorityHost),
+      rateLimiter: settings.api.partnerRateLimit
+        ? createRateLimiter({ rate: settings.api.partnerRateLimit, clock: () => new Date() })
+        : undefined,
       entraId: settings.entraId
         ? createEntraIdVerifier({
             ...settings.entraId,

@@ -77,6 +77,19 @@ param partnerCenterClientId string = ''
 @secure()
 param partnerCenterClientSecret string = ''
 
+@description('The largest request body the partner API takes, in bytes (413 beyond): 15 MiB fits a 10 MiB PoE in base64.')
+@minValue(1024)
+@maxValue(104857600)
+param maxRequestBytes int = 15728640
+
+@description('Each partner\'s sustained requests a second on one instance (429 with Retry-After beyond); 0 = no limit.')
+@minValue(0)
+param partnerRateLimitPerSecond int = 100
+
+@description('How many requests a partner may send at once before that rate applies.')
+@minValue(1)
+param partnerRateLimitBurst int = 1000
+
 @description('The tenant where the Partner Center app signs in (the partner\'s own tenant).')
 param partnerCenterTenantId string = ''
 
@@ -191,6 +204,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PARTNER_CENTER_CLIENT_ID', value: partnerCenterClientId }
         { name: 'PARTNER_CENTER_CLIENT_SECRET', value: partnerCenterClientSecret }
         { name: 'PARTNER_CENTER_TENANT_ID', value: partnerCenterTenantId }
+        { name: 'MAX_REQUEST_BYTES', value: string(maxRequestBytes) }
+        { name: 'PARTNER_RATE_LIMIT_PER_SECOND', value: string(partnerRateLimitPerSecond) }
+        { name: 'PARTNER_RATE_LIMIT_BURST', value: string(partnerRateLimitBurst) }
       ]
     }
   }

@@ -3,6 +3,7 @@ import { isoDurationMs } from "../domain/durations";
 import { ValidationError, type FieldIssue } from "../domain/errors";
 import type { DporDurations } from "../domain/dporRequest";
 import { partner } from "../domain/partner";
+import type { BucketRate } from "../domain/tokenBucket";
 import { webhookAllowedHosts } from "../domain/webhookDestination";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
 
@@ -153,6 +154,17 @@ const environment = z.object({
   CONSENT_SIGNING_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   /** Opens /api/v1/admin/*; absent = administration is closed. */
   ADMIN_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+  /** Request bodies larger than this are refused with 413 (15 MiB: a 10 MiB PoE in base64 fits). */
+  MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(15 * 1024 * 1024),
+  /** Each partner's sustained requests a second on one instance (429 beyond); 0 = no limit. */
+  PARTNER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+  /** How many requests a partner may send at once before the rate above applies. */
+  PARTNER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(1000),
   /** Where customers and partners reach this service (links in emails). */
   PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:7071"),
   EMAIL_TRANSPORT: z.enum(["outbox", "smtp", "acs"]).default("outbox"),
@@ -267,6 +279,8 @@ export interface Settings {
   lifecycle: LifecycleDurations;
   consent: { signingKey: string | undefined; linkTtlMs: number };
   adminApiKey: string | undefined;
+  /** The partner API's limits: the largest body, and each partner's rate (undefined = none). */
+  api: { maxRequestBytes: number; partnerRateLimit: BucketRate | undefined };
   publicBaseUrl: string;
   email: EmailSettings;
   queues: { inboundEmail: string; partnerWebhooks: string; usagePoll: string };
@@ -399,6 +413,13 @@ export function loadSettings(given: Record<string, string | undefined> = process
     },
     consent: { signingKey: values.CONSENT_SIGNING_KEY, linkTtlMs: values.CONSENT_LINK_TTL },
     adminApiKey: values.ADMIN_API_KEY,
+    api: {
+      maxRequestBytes: values.MAX_REQUEST_BYTES,
+      partnerRateLimit:
+        values.PARTNER_RATE_LIMIT_PER_SECOND > 0
+          ? { perSecond: values.PARTNER_RATE_LIMIT_PER_SECOND, burst: values.PARTNER_RATE_LIMIT_BURST }
+          : undefined,
+    },
     publicBaseUrl: values.PUBLIC_BASE_URL.replace(/\/+$/, ""),
     email: emailSettings(values),
     queues: {

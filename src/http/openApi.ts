@@ -394,6 +394,7 @@ const reasonPhrases: Record<string, string> = {
   "413": "Content Too Large",
   "415": "Unsupported Media Type",
   "422": "Unprocessable Content",
+  "429": "Too Many Requests",
   "500": "Internal Server Error",
   "503": "Service Unavailable",
 };
@@ -410,7 +411,7 @@ function pipelineProblems(spec: OperationSpec): Record<string, string[]> {
       : "no valid `Authorization: ApiKey <key>` or Entra ID `Bearer` token",
   );
   if (spec.body) {
-    add("413", "the body is larger than 15 MiB");
+    add("413", "the body is larger than `MAX_REQUEST_BYTES` (15 MiB unless configured)");
     add(
       "415",
       "the body is not JSON (`application/json` or a `+json` type, UTF-8); `errors` names the header",
@@ -422,6 +423,11 @@ function pipelineProblems(spec: OperationSpec): Record<string, string[]> {
     add("422", "this Idempotency-Key was used with a different request");
   }
   if (spec.method !== "get") add("409", "a concurrent change won the race: retry after `Retry-After`");
+  if (spec.access !== "admin")
+    add(
+      "429",
+      "the partner is over its request rate on this instance (`PARTNER_RATE_LIMIT_PER_SECOND`, bursts of `PARTNER_RATE_LIMIT_BURST`): retry after `Retry-After`",
+    );
   add("500", "an unexpected error; nothing more is said");
   add("503", "a dependency (storage) is unavailable for now: retry after `Retry-After`");
   return problems;
@@ -439,7 +445,7 @@ function problemResponses(spec: OperationSpec): Record<string, JsonSchema> {
         {
           description: `${reasonPhrases[status] ?? status}: ${list.join("; or ")}.`,
           ...(status === "401" ? { headers: { "WWW-Authenticate": headerRef("WwwAuthenticate") } } : {}),
-          ...(status === "409" || status === "503"
+          ...(status === "409" || status === "429" || status === "503"
             ? { headers: { "Retry-After": headerRef("RetryAfter") } }
             : {}),
           content: { "application/problem+json": { schema: schemaRef("Problem") } },

@@ -6,6 +6,7 @@ import { bearerTokenFrom } from "../auth/entraId";
 import { ValidationError } from "../domain/errors";
 import type { Store } from "../store/store";
 import { problem, problemFor, unsupportedMediaType } from "./problem";
+import type { RateLimiter } from "./rateLimiter";
 
 /**
  * The pipeline every `/api/v1` partner endpoint runs through: authentication (the partner is the
@@ -31,7 +32,10 @@ export interface EndpointOptions {
 export interface EndpointPorts {
   store: Store;
   clock: () => Date;
-  settings: { adminApiKey: string | undefined };
+  /** `api.maxRequestBytes`: bodies larger than this are refused with 413 (MAX_REQUEST_BYTES). */
+  settings: { adminApiKey: string | undefined; api: { maxRequestBytes: number } };
+  /** Each partner's request budget on this instance; absent = no limit (the administrator has none). */
+  rateLimiter?: RateLimiter | undefined;
   /** Entra ID access tokens (`Authorization: Bearer`); absent = partners authenticate with API keys only. */
   entraId?: { partnerFor(token: string): Promise<string | undefined> } | undefined;
 }
@@ -41,9 +45,6 @@ type Authenticate = (request: HttpRequest, ports: EndpointPorts) => Promise<stri
 
 /** The identity administrative calls act as (its Idempotency-Keys live apart from every partner's). */
 export const adminPrincipal = "admin";
-
-/** Proofs of execution carry documents up to 10 MiB, base64: 14 MiB of JSON is the ceiling. */
-const maxBodyBytes = 15 * 1024 * 1024;
 
 export function partnerEndpoint(
   getPorts: () => EndpointPorts,
@@ -72,9 +73,13 @@ function endpoint(
       const ports = getPorts();
       const partnerId = await authenticate(request, ports);
       if (!partnerId) return unauthorized();
-      const body = await readBody(request);
+      // Before the body is read: a partner over its budget costs this instance as little as can be.
+      const limited = partnerId === adminPrincipal ? undefined : ports.rateLimiter?.take(partnerId);
+      if (limited && !limited.allowed) return tooManyRequests(limited.retryAfterSeconds, ports.rateLimiter);
+      const { maxRequestBytes } = ports.settings.api;
+      const body = await readBody(request, maxRequestBytes);
       if (body === undefined)
-        return problem(413, "Payload too large", `bodies are limited to ${maxBodyBytes} bytes`);
+        return problem(413, "Content too large", `request bodies are limited to ${maxRequestBytes} bytes`);
       // Before the Idempotency-Key is taken: the client may resend under the same key, as JSON.
       const contentType = request.headers.get("content-type") ?? undefined;
       const csv = options.acceptsCsv === true && isCsvMediaType(contentType);
@@ -267,10 +272,31 @@ function mediaTypeOf(contentType: string | undefined): string | undefined {
   return type === "" ? undefined : type;
 }
 
-async function readBody(request: HttpRequest): Promise<string | undefined> {
+/**
+ * The body as text, or undefined when it is larger than `maxBytes`: refused on its declared
+ * Content-Length before reading, else read only until it passes the limit.
+ */
+async function readBody(request: HttpRequest, maxBytes: number): Promise<string | undefined> {
   if (request.body === null) return ""; // no body at all (every GET): nothing to read
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > maxBodyBytes) return undefined;
-  const bytes = Buffer.from(await request.arrayBuffer());
-  return bytes.byteLength > maxBodyBytes ? undefined : bytes.toString("utf8");
+  if (declared > maxBytes) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** 429 with Retry-After (whole seconds until the partner's budget has a request again). */
+function tooManyRequests(retryAfterSeconds: number, limiter: RateLimiter | undefined): HttpResponseInit {
+  const rate = limiter ? ` (${limiter.rate.perSecond} a second, bursts of ${limiter.rate.burst})` : "";
+  const answer = problem(
+    429,
+    "Too many requests",
+    `this partner's requests to this instance are over its limit${rate}: retry after ${retryAfterSeconds} s`,
+  );
+  return { ...answer, headers: { ...answer.headers, "retry-after": String(retryAfterSeconds) } };
 }

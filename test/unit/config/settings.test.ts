@@ -5,6 +5,28 @@ import { ValidationError } from "../../../src/domain/errors";
 const storage = "UseDevelopmentStorage=true";
 
 describe("loadSettings", () => {
+  it("reads the API's limits, a rate of 0 turning the partner rate limit off, and names a bad one", () => {
+    const base = { AzureWebJobsStorage: storage };
+    expect(
+      loadSettings({
+        ...base,
+        MAX_REQUEST_BYTES: "2048",
+        PARTNER_RATE_LIMIT_PER_SECOND: "2.5",
+        PARTNER_RATE_LIMIT_BURST: "5",
+      }).api,
+    ).toEqual({ maxRequestBytes: 2048, partnerRateLimit: { perSecond: 2.5, burst: 5 } });
+    expect(
+      loadSettings({ ...base, PARTNER_RATE_LIMIT_PER_SECOND: "0" }).api.partnerRateLimit,
+    ).toBeUndefined();
+    for (const [name, value] of [
+      ["MAX_REQUEST_BYTES", "12"],
+      ["MAX_REQUEST_BYTES", "lots"],
+      ["PARTNER_RATE_LIMIT_PER_SECOND", "-1"],
+      ["PARTNER_RATE_LIMIT_BURST", "0"],
+    ] as const)
+      expect(() => loadSettings({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
+
   it("applies the documented defaults", () => {
     expect(loadSettings({ AzureWebJobsStorage: storage })).toEqual({
       storage: { kind: "connection-string", connectionString: storage },
@@ -19,6 +41,7 @@ describe("loadSettings", () => {
       },
       consent: { signingKey: undefined, linkTtlMs: 60 * 86_400_000 },
       adminApiKey: undefined,
+      api: { maxRequestBytes: 15 * 1024 * 1024, partnerRateLimit: { perSecond: 100, burst: 1000 } },
       publicBaseUrl: "http://127.0.0.1:7071",
       email: { from: "no-reply@partner-of-record.local", replyTo: undefined, transport: "outbox" },
       queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks", usagePoll: "usage-poll" },

@@ -2,13 +2,15 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/fu
 import { describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../src/auth/apiKeys";
 import { partnerEndpoint, type EndpointPorts, type PartnerCall } from "../../../src/http/partnerEndpoint";
+import { createRateLimiter, type RateLimiter } from "../../../src/http/rateLimiter";
 import type { IdempotencyStart, StoredResponse } from "../../../src/store/idempotencyKeys";
 import type { Store } from "../../../src/store/store";
 
 const apiKey = "por_test_key";
+const otherApiKey = "por_other_key";
 
 /** The pipeline over an in-memory key store that records every key it was asked to begin. */
-function pipeline() {
+function pipeline(options: { maxRequestBytes?: number; rateLimiter?: RateLimiter } = {}) {
   const keys = new Map<string, { hash: string; response?: StoredResponse }>();
   const begun: string[] = [];
   const idempotencyKeys = {
@@ -35,12 +37,19 @@ function pipeline() {
     },
   };
   const apiKeys = {
-    partnerFor: (hash: string) => Promise.resolve(hash === hashApiKey(apiKey) ? "fabrikam" : undefined),
+    partnerFor: (hash: string) =>
+      Promise.resolve(
+        hash === hashApiKey(apiKey) ? "fabrikam" : hash === hashApiKey(otherApiKey) ? "contoso" : undefined,
+      ),
   };
   const ports: EndpointPorts = {
     store: { apiKeys, idempotencyKeys } as unknown as Store,
     clock: () => new Date("2026-11-02T09:00:00.000Z"),
-    settings: { adminApiKey: undefined },
+    settings: {
+      adminApiKey: undefined,
+      api: { maxRequestBytes: options.maxRequestBytes ?? 15 * 1024 * 1024 },
+    },
+    rateLimiter: options.rateLimiter,
   };
   const seen: string[] = [];
   const handler = partnerEndpoint(
@@ -141,5 +150,52 @@ describe("partnerEndpoint: the request body's media type", () => {
       "content-type": "text/plain",
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe("partnerEndpoint: limits", () => {
+  it("answers 413 for a body over MAX_REQUEST_BYTES, declared or not, and takes one at the limit", async () => {
+    const { send, seen } = pipeline({ maxRequestBytes: 1024 });
+    const at = JSON.stringify({ text: "x".repeat(1024 - 11) });
+    expect(Buffer.byteLength(at)).toBe(1024);
+    const ok = await send("PUT", at, { "content-type": "application/json" });
+    expect(ok.status).toBe(200);
+    const over = JSON.stringify({ text: "é".repeat(510) }); // 1,031 bytes in UTF-8, fewer characters
+    const declared: Record<string, string>[] = [{}, { "content-length": String(Buffer.byteLength(over)) }];
+    for (const headers of declared) {
+      const response = await send("PUT", over, { "content-type": "application/json", ...headers });
+      expect(response.status).toBe(413);
+      expect(response.jsonBody).toMatchObject({
+        status: 413,
+        detail: expect.stringContaining("1024 bytes") as string,
+      });
+    }
+    expect(seen).toEqual([at]);
+  });
+
+  it("answers 429 with Retry-After once a partner's burst is spent, for that partner only", async () => {
+    let now = Date.parse("2026-11-02T09:00:00.000Z");
+    const rateLimiter = createRateLimiter({ rate: { perSecond: 0.5, burst: 3 }, clock: () => new Date(now) });
+    const { send } = pipeline({ rateLimiter });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send("GET", undefined)).status ?? 0);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await send("GET", undefined);
+    expect(refused.headers).toMatchObject({ "content-type": "application/problem+json", "retry-after": "2" });
+    expect(refused.jsonBody).toMatchObject({ status: 429, title: "Too many requests" });
+
+    const other = await send("GET", undefined, { authorization: `ApiKey ${otherApiKey}` });
+    expect(other.status).toBe(200);
+
+    now += 2_000; // one request's worth of budget at 0.5 a second
+    expect((await send("GET", undefined)).status).toBe(200);
+    expect((await send("GET", undefined)).status).toBe(429);
+  });
+
+  it("refuses an unauthenticated caller with 401 without spending any partner's budget", async () => {
+    const rateLimiter = createRateLimiter({ rate: { perSecond: 1, burst: 1 }, clock: () => new Date(0) });
+    const { send } = pipeline({ rateLimiter });
+    expect((await send("GET", undefined, { authorization: "ApiKey nope" })).status).toBe(401);
+    expect((await send("GET", undefined)).status).toBe(200);
   });
 });
