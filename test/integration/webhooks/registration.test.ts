@@ -46,7 +46,12 @@ function put(url: string, { publicBaseUrl = "https://por.example.com", allowedHo
   const ports = {
     store,
     clock: () => new Date("2026-11-02T09:00:00.000Z"),
-    settings: { adminApiKey: undefined, publicBaseUrl, webhookAllowedHosts: allowedHosts },
+    settings: {
+      adminApiKey: undefined,
+      api: { maxRequestBytes: 15 * 1024 * 1024 },
+      publicBaseUrl,
+      webhookAllowedHosts: allowedHosts,
+    },
   } as unknown as Ports;
   const request = new HttpRequest({
     method: "PUT",
