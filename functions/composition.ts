@@ -68,6 +68,8 @@ let ports: Ports | undefined;
 export interface CustomerChannelPorts {
   store: Store;
   signingKey: string | undefined;
+  /** The key before the last rotation: links it signed are still honoured until they expire. */
+  previousSigningKey?: string | undefined;
   lifecycle: LifecyclePorts;
   workflows: (context: InvocationContext) => Workflows;
   now?: () => Date;
@@ -78,6 +80,7 @@ export function customerChannelPorts(): CustomerChannelPorts {
   return {
     store,
     signingKey: settings.consent.signingKey,
+    previousSigningKey: settings.consent.previousSigningKey,
     lifecycle: appPorts(),
     workflows: durableWorkflows,
     now: clock,

@@ -38,6 +38,10 @@ param publicBaseUrl string = ''
 @minLength(32)
 param consentSigningKey string
 
+@description('The consent signing key before the last rotation: links it signed stay valid until they expire. Empty = none.')
+@secure()
+param consentSigningKeyPrevious string = ''
+
 @description('Opens /api/v1/admin (partner onboarding). Empty = administration closed.')
 @secure()
 param adminApiKey string = ''
@@ -179,6 +183,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFECYCLE_REFUSAL_WINDOW', value: refusalWindow }
         { name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? 'https://${name}-app-${suffix}.azurewebsites.net' : publicBaseUrl }
         { name: 'CONSENT_SIGNING_KEY', value: consentSigningKey }
+        { name: 'CONSENT_SIGNING_KEY_PREVIOUS', value: consentSigningKeyPrevious }
         { name: 'ADMIN_API_KEY', value: adminApiKey }
         { name: 'EMAIL_TRANSPORT', value: 'acs' }
         { name: 'ACS_CONNECTION_STRING', value: acsConnectionString }

@@ -59,7 +59,12 @@ export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { sh
       return { response: htmlError("not-configured") };
     }
     const now = ports.now?.() ?? new Date();
-    const token = verifyConsentToken(ports.signingKey, request.params["token"] ?? "", now);
+    const token = verifyConsentToken(
+      ports.signingKey,
+      request.params["token"] ?? "",
+      now,
+      ports.previousSigningKey,
+    );
     if (!token.ok) {
       // Never log the token: it is a bearer credential.
       context.warn(`consent: ${request.method} with a ${token.reason} token`);

@@ -45,7 +45,9 @@ export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPor
     const now = ports.now?.() ?? new Date();
     const tag = `inboundEmail: message ${message.messageId}`;
 
-    const reply = parseInboundReply(message, { verifyToken: (token) => verifyConsentToken(key, token, now) });
+    const reply = parseInboundReply(message, {
+      verifyToken: (token) => verifyConsentToken(key, token, now, ports.previousSigningKey),
+    });
     if (reply.kind === "ignored") {
       const about = reply.associationId ? ` (association ${reply.associationId})` : "";
       context.log(`${tag}${about} ignored: ${reply.why}`);

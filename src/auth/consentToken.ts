@@ -53,7 +53,23 @@ export function createConsentToken(key: string, subject: ConsentSubject, expires
   return `${encoded}.${mac(key, encoded).toString("base64url")}`;
 }
 
-export function verifyConsentToken(key: string, token: string, now: Date): ConsentTokenResult {
+/**
+ * Checks a token against the signing key, then against `previousKey` when one is given: after a key
+ * rotation (CONSENT_SIGNING_KEY_PREVIOUS) the links already sent stay valid until they expire, while
+ * new links are signed with the current key only.
+ */
+export function verifyConsentToken(
+  key: string,
+  token: string,
+  now: Date,
+  previousKey?: string,
+): ConsentTokenResult {
+  const result = verifyWithKey(key, token, now);
+  if (result.ok || result.reason !== "bad-signature" || previousKey === undefined) return result;
+  return verifyWithKey(previousKey, token, now);
+}
+
+function verifyWithKey(key: string, token: string, now: Date): ConsentTokenResult {
   requireKey(key);
   if (typeof token !== "string" || token.length > maxTokenLength) return fail("malformed");
   const parts = token.split(".");

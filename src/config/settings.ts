@@ -152,6 +152,11 @@ const environment = z.object({
   CONSENT_LINK_TTL: isoDuration.prefault("P60D"),
   /** HMAC-SHA256 key for consent links; at least 32 characters. */
   CONSENT_SIGNING_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  /**
+   * The signing key before the last rotation: links it signed stay valid until they expire; new
+   * links are signed with CONSENT_SIGNING_KEY only.
+   */
+  CONSENT_SIGNING_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
   /** Opens /api/v1/admin/*; absent = administration is closed. */
   ADMIN_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
   /** Request bodies larger than this are refused with 413 (15 MiB: a 10 MiB PoE in base64 fits). */
@@ -277,7 +282,7 @@ export interface Settings {
   poeMaxAgeMonths: number;
   incentiveProgramId: string;
   lifecycle: LifecycleDurations;
-  consent: { signingKey: string | undefined; linkTtlMs: number };
+  consent: { signingKey: string | undefined; previousSigningKey: string | undefined; linkTtlMs: number };
   adminApiKey: string | undefined;
   /** The partner API's limits: the largest body, and each partner's rate (undefined = none). */
   api: { maxRequestBytes: number; partnerRateLimit: BucketRate | undefined };
@@ -411,7 +416,11 @@ export function loadSettings(given: Record<string, string | undefined> = process
       partnerActionWindowMs: values.LIFECYCLE_PARTNER_ACTION_WINDOW,
       disputeWindowMs: values.LIFECYCLE_DISPUTE_WINDOW,
     },
-    consent: { signingKey: values.CONSENT_SIGNING_KEY, linkTtlMs: values.CONSENT_LINK_TTL },
+    consent: {
+      signingKey: values.CONSENT_SIGNING_KEY,
+      previousSigningKey: values.CONSENT_SIGNING_KEY_PREVIOUS,
+      linkTtlMs: values.CONSENT_LINK_TTL,
+    },
     adminApiKey: values.ADMIN_API_KEY,
     api: {
       maxRequestBytes: values.MAX_REQUEST_BYTES,

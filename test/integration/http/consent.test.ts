@@ -41,7 +41,12 @@ beforeAll(async () => {
  */
 async function setup(
   status: AssociationStatus,
-  options: { failWorkflows?: number; signingKey?: string; workflow?: "running" | "finished" } = {},
+  options: {
+    failWorkflows?: number;
+    signingKey?: string;
+    previousSigningKey?: string;
+    workflow?: "running" | "finished";
+  } = {},
 ) {
   const association = draftAssociation(partnerId, { status });
   await store.associations.create(association);
@@ -49,6 +54,7 @@ async function setup(
   const handlers = createConsentHandlers(() => ({
     store,
     signingKey: "signingKey" in options ? options.signingKey : key,
+    previousSigningKey: options.previousSigningKey,
     lifecycle: { store, durations, dporDurations: { remindersMs: [], requestWindowMs: 60_000 } },
     workflows: () => workflows,
     now: () => now,
@@ -136,6 +142,22 @@ describe("GET /api/consent/{token}", () => {
       linkExpiry,
     );
     expect((await handlers.show(get(otherPartner), context())).status).toBe(404);
+  });
+
+  it("after a key rotation, opens the links the previous key signed, and refuses them without it", async () => {
+    const rotatedKey = "consent-signing-key-after-rotation-0123456789";
+    // `token` is signed with `key`, now the previous one.
+    const rotated = await setup("UnderReview", { signingKey: rotatedKey, previousSigningKey: key });
+    expect((await rotated.handlers.show(get(rotated.token), context())).status).toBe(200);
+    const current = createConsentToken(
+      rotatedKey,
+      { associationId: rotated.association.id, partnerId },
+      linkExpiry,
+    );
+    expect((await rotated.handlers.show(get(current), context())).status).toBe(200);
+
+    const forgotten = await setup("UnderReview", { signingKey: rotatedKey });
+    expect((await forgotten.handlers.show(get(forgotten.token), context())).status).toBe(401);
   });
 
   it("answers 503 when consent links are not configured", async () => {

@@ -29,7 +29,7 @@ const durations = {
 
 async function setup(
   status: AssociationStatus,
-  options: { failWorkflows?: number; workflow?: "running" | "finished" } = {},
+  options: { failWorkflows?: number; workflow?: "running" | "finished"; rotatedTo?: string } = {},
 ) {
   const association = draftAssociation(partnerId, { status });
   await store.associations.create(association);
@@ -37,7 +37,9 @@ async function setup(
   const raised = workflows.raised;
   const handler = createInboundEmailHandler(() => ({
     store,
-    signingKey: key,
+    // After a rotation the link's key is the previous one.
+    signingKey: options.rotatedTo ?? key,
+    previousSigningKey: options.rotatedTo ? key : undefined,
     lifecycle: { store, durations, dporDurations: { remindersMs: [], requestWindowMs: 60_000 } },
     workflows: () => workflows,
     now: () => now,
@@ -86,6 +88,14 @@ describe("inboundEmail queue handler", () => {
       },
     ]);
     expect(raised.map((r) => r.eventName)).toContain("StatusChanged");
+  });
+
+  it("applies a reply to a link the previous signing key signed, after a rotation", async () => {
+    const { association, handler, message } = await setup("UnderReview", {
+      rotatedTo: "consent-signing-key-after-rotation-0123456789",
+    });
+    await handler(message(), context());
+    expect(await statusOf(association)).toBe("Rejected");
   });
 
   it("reads REFUSE after approval as a cancellation, even when the workflow has completed", async () => {

@@ -127,6 +127,28 @@ describe("consent tokens", () => {
   });
 });
 
+describe("consent tokens after a key rotation", () => {
+  const newKey = "n".repeat(32);
+
+  it("accepts a link signed with the previous key until it expires, and only when that key is given", () => {
+    const old = createConsentToken(key, subject, later);
+    expect(verifyConsentToken(newKey, old, now, key)).toMatchObject({ ok: true, ...subject });
+    expect(verifyConsentToken(newKey, old, now)).toEqual({ ok: false, reason: "bad-signature" });
+    expect(verifyConsentToken(newKey, old, new Date(later.getTime() + 1000), key)).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+  });
+
+  it("accepts the current key's links as before, and neither key's forgeries", () => {
+    const current = createConsentToken(newKey, subject, later);
+    expect(verifyConsentToken(newKey, current, now, key)).toMatchObject({ ok: true, ...subject });
+    const forged = createConsentToken(otherKey, subject, later);
+    expect(verifyConsentToken(newKey, forged, now, key)).toEqual({ ok: false, reason: "bad-signature" });
+    expect(verifyConsentToken(newKey, "not-a-token", now, key)).toEqual({ ok: false, reason: "malformed" });
+  });
+});
+
 describe("createConsentLinks", () => {
   it("links to the consent page behind the api route prefix, expiring after the TTL", () => {
     const links = createConsentLinks({

@@ -39,7 +39,7 @@ describe("loadSettings", () => {
         partnerActionWindowMs: 7 * 86_400_000,
         disputeWindowMs: 30 * 86_400_000,
       },
-      consent: { signingKey: undefined, linkTtlMs: 60 * 86_400_000 },
+      consent: { signingKey: undefined, previousSigningKey: undefined, linkTtlMs: 60 * 86_400_000 },
       adminApiKey: undefined,
       api: { maxRequestBytes: 15 * 1024 * 1024, partnerRateLimit: { perSecond: 100, burst: 1000 } },
       publicBaseUrl: "http://127.0.0.1:7071",
