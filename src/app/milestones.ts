@@ -42,7 +42,7 @@ export interface MilestoneReading {
 export interface RecordMilestonesPorts {
   store: Pick<Store, "associations" | "auditEvents" | "incentiveLedger">;
   /** Where each milestone goes to be POSTed to the partner; absent = no webhooks. */
-  webhooks?: PartnerWebhookQueue | undefined;
+  webhooks?: Pick<PartnerWebhookQueue, "enqueue"> | undefined;
   /** For an association approved without a recorded program (settings.incentiveProgramId). */
   defaultProgramId: string;
 }

@@ -4,6 +4,7 @@ import { ValidationError, type FieldIssue } from "../domain/errors";
 import type { DporDurations } from "../domain/dporRequest";
 import { partner } from "../domain/partner";
 import type { BucketRate } from "../domain/tokenBucket";
+import type { WebhookRetryPolicy } from "../domain/webhookDelivery";
 import { webhookAllowedHosts } from "../domain/webhookDestination";
 import { defaultIncentiveProgramId, getIncentiveProgram } from "./incentivePrograms";
 
@@ -185,6 +186,14 @@ const environment = z.object({
    * host names or IP addresses, case-insensitive. Empty: public https receivers only.
    */
   WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts.prefault(""),
+  /** The wait after a webhook delivery's first failed attempt; each further failure doubles it. */
+  WEBHOOK_RETRY_FIRST_DELAY: isoDuration.prefault("PT30S"),
+  /** The longest wait between two attempts (at most P7D, a queue message's longest delay). */
+  WEBHOOK_RETRY_MAX_DELAY: isoDuration
+    .refine((ms) => ms <= 7 * 24 * 3600 * 1000, "must be at most P7D")
+    .prefault("PT1H"),
+  /** How long a failing delivery is retried before it is dead-lettered (state `failed`). */
+  WEBHOOK_RETRY_WINDOW: isoDuration.prefault("P1D"),
   PARTNER_WEBHOOKS_QUEUE: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,62}$/)
@@ -291,6 +300,8 @@ export interface Settings {
   queues: { inboundEmail: string; partnerWebhooks: string; usagePoll: string };
   /** Canonical hosts (lower-case, IPv6 without brackets) webhooks may reach despite the SSRF rules. */
   webhookAllowedHosts: string[];
+  /** How failed webhook deliveries are retried, and for how long. */
+  webhookRetry: WebhookRetryPolicy;
   usage: UsageSettings;
   /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
   entraId: EntraIdSettings | undefined;
@@ -455,6 +466,11 @@ export function loadSettings(given: Record<string, string | undefined> = process
     },
     pcs: { snapshotSchedule: values.PCS_SNAPSHOT_SCHEDULE },
     webhookAllowedHosts: values.WEBHOOK_ALLOWED_HOSTS,
+    webhookRetry: {
+      firstDelayMs: values.WEBHOOK_RETRY_FIRST_DELAY,
+      maxDelayMs: values.WEBHOOK_RETRY_MAX_DELAY,
+      windowMs: values.WEBHOOK_RETRY_WINDOW,
+    },
     entraId: entraIdSettings(values),
     secretsKey: values.SECRETS_KEY,
     authorityHost: values.AZURE_AUTHORITY_HOST.replace(/\/+$/, ""),

@@ -8,7 +8,7 @@ import { columnsOfType, importColumns, importRowTypes, maxImportRows } from "../
 import { dporConfirmationInput } from "../domain/schemas/dporConfirmation";
 import { bulkPalLinkInput, createPalLinkInput, palLinkDriftFilter } from "../domain/schemas/palLink";
 import { disputeInput, withdrawInput } from "../domain/schemas/reasons";
-import { putWebhookInput } from "../domain/schemas/webhook";
+import { bulkRedeliverInput, listWebhookDeliveriesQuery, putWebhookInput } from "../domain/schemas/webhook";
 import { revenueRows, skilling } from "../domain/pcs/records";
 import { isoDate } from "../domain/schemas/primitives";
 import { revenueColumns } from "../domain/pcs/revenueInput";
@@ -41,6 +41,9 @@ import {
   partnerCreatedResponse,
   problemResponse,
   timelineEntryView,
+  bulkRedeliverResponse,
+  webhookDeliveriesPage,
+  webhookDeliveryResponse,
   webhookRegistrationResponse,
   webhookResponse,
 } from "./responseSchemas";
@@ -229,6 +232,10 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     Job: jobResponse,
     WebhookRegistration: webhookRegistrationResponse,
     Webhook: webhookResponse,
+    WebhookDelivery: webhookDeliveryResponse,
+    WebhookDeliveryPage: webhookDeliveriesPage,
+    BulkRedeliverInput: bulkRedeliverInput,
+    BulkRedelivery: bulkRedeliverResponse,
     PartnerCreated: partnerCreatedResponse,
     Health: healthResponse,
     SignInOptions: signInOptionsResponse,
@@ -298,6 +305,13 @@ const parameters = {
     required: true,
     description: "The association's ID (the `id` of its view).",
     schema: jsonSchemaOf(association.shape.id),
+  },
+  DeliveryId: {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The delivery's ID: its event's `eventId`, sent as `Webhook-Id`.",
+    schema: { type: "string", maxLength: 64 },
   },
   Accept: {
     name: "Accept",
@@ -1031,6 +1045,45 @@ function operations(): OperationSpec[] {
       summary: "Remove the webhook and its secret",
       tags: ["webhooks"],
       responses: { "204": { description: "No Content: removed, or there was none." } },
+    },
+    {
+      path: "/webhook/deliveries",
+      method: "get",
+      operationId: "listWebhookDeliveries",
+      summary: "Every webhook delivery, with its attempts, newest first",
+      description:
+        "One delivery per event sent to the webhook (`id` is the event's `Webhook-Id`). A failed attempt is retried with doubling waits (WEBHOOK_RETRY_FIRST_DELAY up to WEBHOOK_RETRY_MAX_DELAY) for WEBHOOK_RETRY_WINDOW (default 24 hours); then the delivery is `failed` (dead-lettered) until it is redelivered. `state`: `pending` (`nextAttemptAt` says when), `delivered`, `failed`. Kept for HISTORY_RETENTION.",
+      tags: ["webhooks"],
+      parameters: queryParameters(listWebhookDeliveriesQuery),
+      responses: { "200": answer("OK: one page of deliveries.", "WebhookDeliveryPage") },
+      problems: { "400": "a query parameter is unknown or invalid, or the continuation token is mangled" },
+    },
+    {
+      path: "/webhook/deliveries/{id}/redeliver",
+      method: "post",
+      operationId: "redeliverWebhook",
+      summary: "Send one delivery again now",
+      description:
+        "Whatever its state: a failed delivery is tried again in a new retry window; a delivered one is sent once more, with the same `Webhook-Id`.",
+      tags: ["webhooks"],
+      parameters: [parameterRef("DeliveryId")],
+      responses: { "202": answer("Accepted: the delivery, due now.", "WebhookDelivery", replayable) },
+      problems: {
+        "404": "no delivery with this ID belongs to the caller",
+        "409": "no webhook is registered",
+      },
+    },
+    {
+      path: "/webhook/deliveries/redeliver",
+      method: "post",
+      operationId: "bulkRedeliverWebhooks",
+      summary: "Send again every delivery since a time",
+      description:
+        "Every delivery created at or after `since` that is not delivered (pending ones are brought forward, failed ones tried again); with `includeDelivered`, the delivered ones too. For a receiver that was down or lost events.",
+      tags: ["webhooks"],
+      body: { schema: "BulkRedeliverInput", required: true },
+      responses: { "202": answer("Accepted: what is due now.", "BulkRedelivery", replayable) },
+      problems: { "400": "`since` is missing or not a date-time", "409": "no webhook is registered" },
     },
     {
       path: "/admin/partners",

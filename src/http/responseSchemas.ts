@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webhookDelivery } from "../domain/webhookDelivery";
 import { association, cspDetails, dporDetails, palDetails, tporDetails } from "../domain/association";
 import { associationKind, pcsSolutionArea } from "../domain/associationTypes";
 import { pcsMetricId } from "../domain/pcs/config";
@@ -438,6 +439,26 @@ export const forecastResponse = z
 
 /** `GET /outbox`: the emails sent (or being sent) for the partner's associations. */
 export const outboxPage = page(outboxMessage);
+
+/** One webhook delivery as `GET /webhook/deliveries` shows it (src/domain/webhookDelivery.ts). */
+export const webhookDeliveryResponse = webhookDelivery
+  .omit({ partnerId: true, dispatch: true, failures: true, payload: true })
+  .extend({
+    payload: z.record(z.string(), z.unknown()).meta({
+      description: "The webhook body exactly as sent: a StatusChangedEvent or a MilestoneReachedEvent.",
+    }),
+  })
+  .strict();
+
+export const webhookDeliveriesPage = page(webhookDeliveryResponse);
+
+/** `POST /webhook/deliveries/redeliver`. */
+export const bulkRedeliverResponse = z
+  .object({
+    redelivered: z.number().int().nonnegative(),
+    ids: z.array(z.string()).meta({ description: "The deliveries made due now, newest first." }),
+  })
+  .strict();
 
 /** `PUT /webhook`: the signing secret is shown in this answer only. */
 export const webhookRegistrationResponse = z

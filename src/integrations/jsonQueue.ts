@@ -2,6 +2,9 @@ import { QueueClient } from "@azure/storage-queue";
 import type { z } from "zod";
 import type { StorageConnection } from "../store/tableStore";
 
+/** The longest a queue message can be kept invisible: 7 days. */
+export const maxDelaySeconds = 7 * 24 * 3600;
+
 /**
  * Sends zod-checked JSON messages to one queue of the app's storage account (a connection string,
  * or the queue endpoint beside the table endpoint with the app's identity), base64-encoded as the
@@ -28,10 +31,15 @@ export function createJsonQueue<S extends z.ZodType>(
     return created;
   };
   return {
-    async send(message: z.input<S>): Promise<void> {
+    /** `delaySeconds`: the message stays invisible that long (at most 7 days, the queue's limit). */
+    async send(message: z.input<S>, options: { delaySeconds?: number } = {}): Promise<void> {
       const json = JSON.stringify(schema.parse(message));
       await ensureQueue();
-      await client.sendMessage(Buffer.from(json, "utf8").toString("base64"));
+      const delay = options.delaySeconds === undefined ? undefined : Math.ceil(options.delaySeconds);
+      await client.sendMessage(
+        Buffer.from(json, "utf8").toString("base64"),
+        delay ? { visibilityTimeout: Math.min(delay, maxDelaySeconds) } : {},
+      );
     },
   };
 }

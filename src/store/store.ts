@@ -11,6 +11,7 @@ import { PartnerRepository } from "./partners";
 import { PcsRepository } from "./pcs";
 import { TableStore, type StorageConnection, type TableStoreOptions } from "./tableStore";
 import { UsageSnapshotRepository } from "./usageSnapshots";
+import { WebhookDeliveryRepository } from "./webhookDeliveries";
 
 /** Every repository over one storage account: what the composition module hands to activities and handlers. */
 export interface Store {
@@ -27,6 +28,7 @@ export interface Store {
   documents: DocumentStore;
   jobs: JobRepository;
   pcs: PcsRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 export function createStore(
@@ -48,5 +50,6 @@ export function createStore(
     documents: new DocumentStore(connection),
     jobs: new JobRepository(tables),
     pcs: new PcsRepository(tables),
+    webhookDeliveries: new WebhookDeliveryRepository(tables),
   };
 }

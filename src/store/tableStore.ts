@@ -24,6 +24,7 @@ export const tableNames = [
   "jobItems",
   "pcsInputs",
   "pcsSnapshots",
+  "webhookDeliveries",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

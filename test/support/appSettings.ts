@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
  * The settings every test or bench app runs with: its own tables, task hub and queues (apps run
  * side by side on one Azurite), timers that never fire by themselves (tests and benches run what
  * they need: the schedule is midnight on 1 January), queue retries within a second (host.json's
- * 30 s, overridden the Functions host's way), fresh keys, and lifecycle windows in seconds.
+ * 30 s, overridden the Functions host's way), fresh keys, and lifecycle windows and webhook retries in seconds.
  * Every `%SETTING%` a trigger binds is here: a missing one stops the host.
  */
 export function isolatedAppSettings(run: string, prefix = "app"): Record<string, string> {
@@ -26,5 +26,7 @@ export function isolatedAppSettings(run: string, prefix = "app"): Record<string,
     CONSENT_SIGNING_KEY: randomBytes(32).toString("base64url"),
     LIFECYCLE_POE_DEADLINE: "PT6S",
     LIFECYCLE_REFUSAL_WINDOW: "PT3S",
+    WEBHOOK_RETRY_FIRST_DELAY: "PT1S",
+    WEBHOOK_RETRY_MAX_DELAY: "PT2S",
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Association } from "../../src/domain/association";
 import type { CreateCporInput } from "../../src/domain/schemas/createAssociation";
 import type { PoeSubmission } from "../../src/domain/schemas/poeSubmission";
+import type { WebhookEvent } from "../../src/integrations/webhooks/webhookQueue";
 
 /** A valid CPOR OSU request; override what a test is about. */
 export function cporRequest(overrides: Partial<CreateCporInput> = {}): CreateCporInput {
@@ -52,6 +53,22 @@ export function draftAssociation(partnerId: string, overrides: Partial<Associati
     createdAt: at,
     updatedAt: at,
     statusChangedAt: at,
+    ...overrides,
+  };
+}
+
+/** A status change as the partner-webhooks queue carries it (UnderReview → Approved, now). */
+export function statusChangedEvent(partnerId: string, overrides: Partial<WebhookEvent> = {}): WebhookEvent {
+  return {
+    eventId: randomUUID(),
+    partnerId,
+    associationId: randomUUID(),
+    type: "association.status_changed",
+    from: "UnderReview",
+    to: "Approved",
+    actor: "system",
+    reason: "refusal window passed",
+    at: new Date().toISOString(),
     ...overrides,
   };
 }

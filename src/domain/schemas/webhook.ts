@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webhookDeliveryStates } from "../webhookDelivery";
 import { singleLineRules } from "./primitives";
 
 /**
@@ -24,3 +25,24 @@ export const putWebhookInput = z
   })
   .strict();
 export type PutWebhookInput = z.infer<typeof putWebhookInput>;
+
+/** `GET /api/v1/webhook/deliveries` query: a state, a lower bound on creation, paging. */
+export const listWebhookDeliveriesQuery = z
+  .object({
+    state: z.enum(webhookDeliveryStates).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    pageSize: z.coerce.number().int().min(1).max(500).optional(),
+    continuationToken: z.string().max(4096).optional(),
+  })
+  .strict();
+
+/**
+ * `POST /api/v1/webhook/deliveries/redeliver`: every delivery created at or after `since` that is
+ * not delivered is sent again; `includeDelivered` adds the delivered ones.
+ */
+export const bulkRedeliverInput = z
+  .object({
+    since: z.iso.datetime({ offset: true }),
+    includeDelivered: z.boolean().optional(),
+  })
+  .strict();

@@ -70,6 +70,27 @@ export type MilestoneReachedEvent = z.infer<typeof milestoneReachedEvent>;
 export const partnerWebhookEvent = z.discriminatedUnion("type", [webhookEvent, milestoneReachedEvent]);
 export type PartnerWebhookEvent = z.infer<typeof partnerWebhookEvent>;
 
+/**
+ * A retry of a delivery already begun: the delivery's record (src/store/webhookDeliveries.ts) holds
+ * the event, and `dispatch` must still be the record's for this message to act.
+ */
+export const webhookRetry = z
+  .object({
+    retry: z
+      .object({
+        partnerId: z.string().min(1).max(64),
+        deliveryId: z.string().min(1).max(64),
+        dispatch: z.string().min(1).max(64),
+      })
+      .strict(),
+  })
+  .strict();
+export type WebhookRetry = z.infer<typeof webhookRetry>;
+
+/** What the `partner-webhooks` queue carries: an event on its first way, or a retry of one. */
+export const partnerWebhookMessage = z.union([partnerWebhookEvent, webhookRetry]);
+export type PartnerWebhookMessage = z.infer<typeof partnerWebhookMessage>;
+
 /** The port setStatus enqueues status changes through. */
 export interface WebhookQueue {
   enqueue(event: WebhookEvent): Promise<void>;
@@ -78,6 +99,8 @@ export interface WebhookQueue {
 /** The port for every kind of partner event (what createWebhookQueue returns). */
 export interface PartnerWebhookQueue {
   enqueue(event: PartnerWebhookEvent): Promise<void>;
+  /** Sends a retry, invisible for `delaySeconds` (at most 7 days). */
+  retry(message: WebhookRetry, delaySeconds: number): Promise<void>;
 }
 
 /**
@@ -90,6 +113,9 @@ export function createWebhookQueue(
   connection: StorageConnection,
   queueName: string = partnerWebhooksQueue,
 ): PartnerWebhookQueue {
-  const queue = createJsonQueue(connection, queueName, partnerWebhookEvent);
-  return { enqueue: (event) => queue.send(event) };
+  const queue = createJsonQueue(connection, queueName, partnerWebhookMessage);
+  return {
+    enqueue: (event) => queue.send(event),
+    retry: (message, delaySeconds) => queue.send(message, { delaySeconds }),
+  };
 }

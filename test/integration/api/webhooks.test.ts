@@ -6,7 +6,7 @@ import { verifyWebhookSignature } from "../../../src/integrations/webhooks/signa
 import { createWebhookQueue, type WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import { createStore } from "../../../src/store/store";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
-import { cporRequest } from "../../support/builders";
+import { cporRequest, statusChangedEvent } from "../../support/builders";
 import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
 import { hostsFileLoopbackName, startLoopbackTrap, type LoopbackTrap } from "../webhooks/loopbackTrap";
 
@@ -189,6 +189,15 @@ describe("partner webhooks", () => {
       expect(failed).toHaveLength(2);
       const delivered = new Set(events.map((e) => e.event.eventId));
       for (const request of failed) expect(delivered).toContain(request.headers["webhook-id"]);
+      // The deliveries record says the same: three delivered, five attempts in all.
+      const listed = await app.call(partner.apiKey, "GET", "/api/v1/webhook/deliveries?state=delivered");
+      const { items } = (await listed.json()) as {
+        items: { id: string; attempts: number; lastStatus: number }[];
+      };
+      const ours = items.filter((d) => delivered.has(d.id));
+      expect(ours).toHaveLength(3);
+      expect(ours.reduce((sum, d) => sum + d.attempts, 0)).toBe(5);
+      expect(ours.every((d) => d.lastStatus === 200)).toBe(true);
       for (const { headers, body } of events)
         expect(verifyWebhookSignature(secret, String(headers["webhook-signature"]), body, new Date())).toBe(
           true,
@@ -283,9 +292,9 @@ describe("partner webhooks", () => {
           webhookUrl: url,
           webhookSecret: randomBytes(32).toString("base64url"),
         }));
-        events.push(statusChanged(partner.partnerId));
+        events.push(statusChangedEvent(partner.partnerId));
       }
-      events.push(statusChanged(allowed.partnerId));
+      events.push(statusChangedEvent(allowed.partnerId));
       for (const event of events) await queue.enqueue(event);
 
       await control.waitFor((requests) => requests.length === 1);
@@ -297,20 +306,6 @@ describe("partner webhooks", () => {
     });
   });
 });
-
-function statusChanged(partnerId: string): WebhookEvent {
-  return {
-    eventId: randomUUID(),
-    partnerId,
-    associationId: randomUUID(),
-    type: "association.status_changed",
-    from: "UnderReview",
-    to: "Approved",
-    actor: "system",
-    reason: "refusal window passed",
-    at: new Date().toISOString(),
-  };
-}
 
 /** Messages in a queue, visible or not (0 when the queue does not exist). */
 async function messagesIn(queueName: string): Promise<number> {

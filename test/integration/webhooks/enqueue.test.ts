@@ -9,7 +9,7 @@ import {
   type WebhookQueue,
 } from "../../../src/integrations/webhooks/webhookQueue";
 import type { Store } from "../../../src/store/store";
-import { draftAssociation } from "../../support/builders";
+import { draftAssociation, statusChangedEvent } from "../../support/builders";
 import { testStore } from "../../support/storage";
 
 const partnerId = "partner-w";
@@ -96,17 +96,10 @@ describe("createWebhookQueue", () => {
     const connection = inject("storageConnectionString");
     const queueName = `webhooks-${randomBytes(4).toString("hex")}`;
     const queue = createWebhookQueue(connection, queueName);
-    const event: WebhookEvent = {
-      eventId: randomUUID(),
-      partnerId,
-      associationId: randomUUID(),
-      type: "association.status_changed",
-      from: "UnderReview",
-      to: "Approved",
-      actor: "system",
+    const event = statusChangedEvent(partnerId, {
       reason: "refusal window passed — ünïcode kept",
       at: "2026-11-02T09:00:00.000Z",
-    };
+    });
 
     await queue.enqueue(event);
     await queue.enqueue({ ...event, eventId: "second" });

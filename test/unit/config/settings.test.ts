@@ -46,6 +46,7 @@ describe("loadSettings", () => {
       email: { from: "no-reply@partner-of-record.local", replyTo: undefined, transport: "outbox" },
       queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks", usagePoll: "usage-poll" },
       webhookAllowedHosts: [],
+      webhookRetry: { firstDelayMs: 30_000, maxDelayMs: 3_600_000, windowMs: 86_400_000 },
       usage: {
         provider: "simulated",
         pollSchedule: "0 0 6 * * *",

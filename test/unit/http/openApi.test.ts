@@ -48,6 +48,9 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["put", "/webhook", "putWebhook"],
   ["get", "/webhook", "getWebhook"],
   ["delete", "/webhook", "deleteWebhook"],
+  ["get", "/webhook/deliveries", "listWebhookDeliveries"],
+  ["post", "/webhook/deliveries/{id}/redeliver", "redeliverWebhook"],
+  ["post", "/webhook/deliveries/redeliver", "bulkRedeliverWebhooks"],
   ["post", "/admin/partners", "createPartner"],
   ["get", "/openapi.json", "openApi"],
   ["get", "/sign-in", "signInOptions"],
@@ -65,6 +68,8 @@ const successStatus: Record<string, string> = {
   bulkPalLinks: "202",
   startCspImport: "202",
   startImport: "202",
+  redeliverWebhook: "202",
+  bulkRedeliverWebhooks: "202",
   createPartner: "201",
   deleteWebhook: "204",
 };
