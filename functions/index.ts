@@ -11,6 +11,7 @@ import "./http/api/openapi";
 import "./http/consent";
 import "./queues/inboundEmail";
 import "./http/api/webhook";
+import "./http/api/customers";
 import "./queues/partnerWebhooks";
 import "./orchestrators/associationLifecycle";
 import "./activities/setStatus";

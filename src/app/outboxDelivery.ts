@@ -1,5 +1,6 @@
 import { ConcurrencyError, NotFoundError } from "../domain/errors";
 import type { OutboxKey, OutboxMessage } from "../domain/outboxMessage";
+import { erasedEmail } from "../domain/personalData";
 import type { EmailMessage, EmailSender } from "../integrations/email/emailSender";
 import type { Versioned } from "../store/entityCodec";
 import type { Store } from "../store/store";
@@ -11,8 +12,11 @@ export interface OutboxDeliveryPorts {
   clock?: (() => Date) | undefined;
 }
 
-/** "sent": this call delivered the email; "already-sent": an earlier call did. */
-export type DeliveryResult = "sent" | "already-sent";
+/**
+ * "sent": this call delivered the email; "already-sent": an earlier call did; "erased": the
+ * recipient's address was erased (the customer's personal data), so nothing is sent, ever.
+ */
+export type DeliveryResult = "sent" | "already-sent" | "erased";
 
 /**
  * Sends the message `key` names once: its outbox row is the guard. The row is composed and inserted
@@ -42,6 +46,11 @@ export async function deliverOnce(
     row = await getRow(store, key);
   }
   if (row.value.status === "sent") return "already-sent";
+  if (row.value.to === erasedEmail) {
+    if (row.value.status !== "failed")
+      await store.outbox.markFailed(row, "the recipient's address was erased");
+    return "erased";
+  }
   await deliver(ports, key, row);
   return "sent";
 }

@@ -132,6 +132,8 @@ export const association = z
     lastChange: statusChangeRecord.optional(),
     /** When the partner disputed a rejection (Microsoft allows one dispute). */
     disputedAt: z.iso.datetime().optional(),
+    /** When the customer's personal data was erased (src/domain/personalData.ts). */
+    personalDataErasedAt: z.iso.datetime().optional(),
     /** The latest Partner Center review outcome the partner recorded. */
     review: reviewRecord.optional(),
     /** The incentive program in force at approval. */

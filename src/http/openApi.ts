@@ -42,6 +42,7 @@ import {
   problemResponse,
   timelineEntryView,
   bulkRedeliverResponse,
+  erasureResponse,
   webhookDeliveriesPage,
   webhookDeliveryResponse,
   webhookRegistrationResponse,
@@ -236,6 +237,7 @@ function componentSchemas(inputs: OpenApiInputs): Record<string, JsonSchema> {
     WebhookDeliveryPage: webhookDeliveriesPage,
     BulkRedeliverInput: bulkRedeliverInput,
     BulkRedelivery: bulkRedeliverResponse,
+    Erasure: erasureResponse,
     PartnerCreated: partnerCreatedResponse,
     Health: healthResponse,
     SignInOptions: signInOptionsResponse,
@@ -312,6 +314,13 @@ const parameters = {
     required: true,
     description: "The delivery's ID: its event's `eventId`, sent as `Webhook-Id`.",
     schema: { type: "string", maxLength: 64 },
+  },
+  TenantId: {
+    name: "tenantId",
+    in: "path",
+    required: true,
+    description: "The customer's Entra tenant ID (a GUID).",
+    schema: { type: "string", format: "uuid" },
   },
   Accept: {
     name: "Accept",
@@ -1086,6 +1095,21 @@ function operations(): OperationSpec[] {
       problems: { "400": "`since` is missing or not a date-time", "409": "no webhook is registered" },
     },
     {
+      path: "/customers/{tenantId}/erase",
+      method: "post",
+      operationId: "eraseCustomer",
+      summary: "Erase a customer's personal data",
+      description:
+        "Replaces the names and email addresses of the customer's people wherever the service keeps them for the calling partner: each association's `customerContact`, the emails sent (recipient, subject, bodies), the timeline's text (PoE signers included) and the webhook payloads kept for redelivery. IDs, statuses, dates and the incentive ledger stay. No email is sent to an erased address afterwards. Running it again erases nothing more. Stored PoE documents are not changed.",
+      tags: ["customers"],
+      parameters: [parameterRef("TenantId")],
+      responses: { "200": answer("OK: what was erased.", "Erasure", replayable) },
+      problems: {
+        "400": "`tenantId` is not a GUID",
+        "404": "no association with this customer tenant belongs to the caller",
+      },
+    },
+    {
       path: "/admin/partners",
       method: "post",
       operationId: "createPartner",
@@ -1205,6 +1229,7 @@ export function openApiDocument(serverUrl: string, inputs: OpenApiInputs) {
       },
       { name: "webhooks", description: "Events posted to the partner." },
       { name: "outbox", description: "Emails sent on the partner's behalf." },
+      { name: "customers", description: "A customer's personal data." },
       {
         name: "pal",
         description: "Partner Admin Links made, verified and removed at Azure Resource Manager.",

@@ -452,6 +452,33 @@ export const webhookDeliveryResponse = webhookDelivery
 
 export const webhookDeliveriesPage = page(webhookDeliveryResponse);
 
+/** `POST /customers/{tenantId}/erase`: what was erased. */
+export const erasureResponse = z
+  .object({
+    customerTenantId: z.string(),
+    erasedAt: z.iso.datetime(),
+    associations: z.array(z.object({ id: z.string(), fields: z.array(z.string()) }).strict()).meta({
+      description:
+        "Each of the partner's associations with the tenant, with the fields replaced (none when already erased).",
+    }),
+    auditEvents: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: "Timeline entries whose text was redacted." }),
+    outboxMessages: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: "Emails whose recipient and text were redacted." }),
+    webhookDeliveries: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: "Webhook payloads kept for redelivery that were redacted." }),
+  })
+  .strict();
+
 /** `POST /webhook/deliveries/redeliver`. */
 export const bulkRedeliverResponse = z
   .object({

@@ -119,6 +119,35 @@ export class AuditEventRepository {
     );
   }
 
+  /**
+   * Rewrites every recorded event of the association through `change` (personal-data erasure),
+   * rows and timeline index alike; answers how many events changed. IDs and times must not change.
+   */
+  async rewrite(associationId: string, change: (event: AuditEvent) => AuditEvent): Promise<number> {
+    const table = await this.store.table("auditEvents");
+    let changed = 0;
+    const rows = table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${associationId} and RowKey lt ${indexRowKey}` },
+    });
+    for await (const raw of rows) {
+      const event = codec.fromRaw(raw);
+      const next = auditEvent.parse(change(event));
+      if (JSON.stringify(next) === JSON.stringify(event)) continue;
+      await replaceIfMatch(table, codec.toEntity(next), etagOf(raw), "audit event");
+      changed++;
+    }
+    await retryOnConcurrency(async () => {
+      const index = await this.readIndex(table, associationId);
+      if (!index || !("events" in index)) return;
+      const events = index.events.map((e) => auditEvent.parse(change(e)));
+      const json = JSON.stringify(events);
+      if (json === JSON.stringify(index.events)) return;
+      if (fitsOneProperty(json)) await this.writeIndex(table, associationId, { eventsJson: json }, index);
+      else await this.writeIndex(table, associationId, { overflow: true }, index);
+    });
+    return changed;
+  }
+
   private async readIndex(table: TableClient, associationId: string): Promise<Index | undefined> {
     const raw = await readOptional(table, associationId, indexRowKey, "audit timeline");
     if (!raw) return undefined;

@@ -94,6 +94,28 @@ export class OutboxRepository {
     return readPage(table, clauses.join(" and "), page, codec.fromRaw);
   }
 
+  /**
+   * Rewrites every message of the association through `change` (personal-data erasure); answers
+   * how many changed. The key fields (association, kind, sequence) must not change.
+   */
+  async rewrite(
+    partnerId: string,
+    associationId: string,
+    change: (message: OutboxMessage) => OutboxMessage,
+  ): Promise<number> {
+    const table = await this.store.table("outbox");
+    const filter = odata`PartitionKey eq ${partnerId} and RowKey ge ${`${associationId}|`} and RowKey lt ${`${associationId}|~`}`;
+    let changed = 0;
+    for await (const raw of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const message = codec.fromRaw(raw);
+      const next = change(message);
+      if (JSON.stringify(next) === JSON.stringify(message)) continue;
+      await this.replace(next, etagOf(raw));
+      changed++;
+    }
+    return changed;
+  }
+
   private async replace(value: OutboxMessage, etag: string): Promise<string> {
     const table = await this.store.table("outbox");
     return replaceIfMatch(table, codec.toEntity(outboxMessage.parse(value)), etag, "outbox message");

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { webhookDelivery, type WebhookDelivery, type WebhookDeliveryState } from "../domain/webhookDelivery";
 import { entityCodec, etagOf, type Versioned } from "./entityCodec";
 import { readPage, type Page, type PageRequest } from "./paging";
+import { retryOnConcurrency } from "./retry";
 import { readOptional, replaceIfMatch } from "./tableOps";
 import { checked, type TableStore } from "./tableStore";
 import { isStatus, translateStorageError } from "./storageErrors";
@@ -112,6 +113,29 @@ export class WebhookDeliveryRepository {
       queryOptions: { filter: filterOf(partnerId, filter) },
     });
     for await (const raw of rows) yield { value: codec.fromRaw(raw), etag: etagOf(raw) };
+  }
+
+  /** Rewrites the payload of every delivery of one association (personal-data erasure); how many changed. */
+  async rewritePayloads(
+    partnerId: string,
+    associationId: string,
+    change: (payload: string) => string,
+  ): Promise<number> {
+    const table = await this.store.table("webhookDeliveries");
+    const filter = `${filterOf(partnerId, {})} and ${odata`associationId eq ${associationId}`}`;
+    let changed = 0;
+    for await (const raw of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const delivery = codec.fromRaw(raw);
+      const payload = change(delivery.payload);
+      if (payload === delivery.payload) continue;
+      await retryOnConcurrency(async () => {
+        const current = await this.get(partnerId, delivery.id);
+        if (current)
+          await this.replace({ ...current.value, payload: change(current.value.payload) }, current.etag);
+      });
+      changed++;
+    }
+    return changed;
   }
 
   /**

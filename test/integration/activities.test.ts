@@ -1,3 +1,4 @@
+import { eraseCustomer } from "../../src/app/customerErasure";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
@@ -297,6 +298,21 @@ describe("sendConsentEmail activity", () => {
 
     expect(await send(emailInput(association))).toBe("sent");
     expect(sender.delivered.map((m) => m.subject)).toEqual(["rendered by the crashed run"]);
+  });
+
+  it("sends nothing to a customer whose personal data was erased, and records why", async () => {
+    const store = testStore();
+    const association = await seed(store);
+    await eraseCustomer({ store, clock: () => new Date() }, partnerId, association.customerTenantId);
+    const { sender, send } = consentSetup(store);
+
+    expect(await send(emailInput(association))).toBe("erased");
+    expect(await send(emailInput(association))).toBe("erased");
+    expect(sender.attempts).toBe(0);
+    const row = await store.outbox.get(partnerId, association.id, "consent");
+    expect(row.value).toMatchObject({ to: "erased@erased.invalid", status: "failed" });
+    expect(row.value.lastError).toContain("erased");
+    expect(row.value.text).not.toMatch(/Megan|megan@/);
   });
 
   it("refuses, as non-retriable, an association that does not exist", async () => {

@@ -51,6 +51,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["get", "/webhook/deliveries", "listWebhookDeliveries"],
   ["post", "/webhook/deliveries/{id}/redeliver", "redeliverWebhook"],
   ["post", "/webhook/deliveries/redeliver", "bulkRedeliverWebhooks"],
+  ["post", "/customers/{tenantId}/erase", "eraseCustomer"],
   ["post", "/admin/partners", "createPartner"],
   ["get", "/openapi.json", "openApi"],
   ["get", "/sign-in", "signInOptions"],
