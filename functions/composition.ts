@@ -22,6 +22,7 @@ import { createRateLimiter, type RateLimiter } from "../src/http/rateLimiter";
 import { createUsagePollQueue, type UsagePollQueue } from "../src/integrations/usage/usagePollQueue";
 import type { UsageProvider } from "../src/integrations/usage/usageProvider";
 import { createWebhookQueue, type PartnerWebhookQueue } from "../src/integrations/webhooks/webhookQueue";
+import { createPoisonQueues, type PoisonQueues } from "../src/integrations/poisonQueues";
 import { createStore, type Store } from "../src/store/store";
 import type { StorageConnection } from "../src/store/tableStore";
 import { durableWorkflows } from "./workflows";
@@ -56,6 +57,8 @@ export interface Ports {
   managementPartner: ManagementPartnerClient;
   /** One message per PAL link to re-verify (queue PAL_VERIFY_QUEUE). */
   palVerifyQueue: PalVerifyQueue;
+  /** The `<queue>-poison` queues, for operators. */
+  poisonQueues: PoisonQueues;
 }
 
 let ports: Ports | undefined;
@@ -136,6 +139,7 @@ export function getPorts(): Ports {
         authorityHost: settings.authorityHost,
       }),
       palVerifyQueue: createPalVerifyQueue(storageConnection(settings.storage), settings.pal.verifyQueue),
+      poisonQueues: createPoisonQueues(storageConnection(settings.storage)),
       partnerCenter: createPartnerCenterAccess(settings.partnerCenter, settings.authorityHost),
       rateLimiter: settings.api.partnerRateLimit
         ? createRateLimiter({ rate: settings.api.partnerRateLimit, clock: () => new Date() })

@@ -12,6 +12,8 @@ import "./http/consent";
 import "./queues/inboundEmail";
 import "./http/api/webhook";
 import "./http/api/customers";
+import "./http/api/operations";
+import "./timers/historyPurge";
 import "./queues/partnerWebhooks";
 import "./orchestrators/associationLifecycle";
 import "./activities/setStatus";

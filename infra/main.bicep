@@ -206,6 +206,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PAL_VERIFY_QUEUE', value: 'pal-verify' }
         { name: 'CSP_IMPORT_SCHEDULE', value: '0 0 4 * * *' }
         { name: 'PCS_SNAPSHOT_SCHEDULE', value: '0 30 6 * * *' }
+        { name: 'HISTORY_PURGE_SCHEDULE', value: '0 30 3 * * *' }
         { name: 'PARTNER_CENTER_CLIENT_ID', value: partnerCenterClientId }
         { name: 'PARTNER_CENTER_CLIENT_SECRET', value: partnerCenterClientSecret }
         { name: 'PARTNER_CENTER_TENANT_ID', value: partnerCenterTenantId }

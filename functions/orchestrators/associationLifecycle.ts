@@ -139,7 +139,10 @@ class Flow {
   ): Generator<Task, AssociationStatus, unknown> {
     const waitingIn = this.status;
     if (this.changed.isCompleted) return yield* this.consumeChange();
-    const timer = this.context.df.createTimer(this.due(ms));
+    const dueAt = this.due(ms);
+    // Operators tell a waiting workflow from a stuck one by this (GET /api/v1/admin/orchestrations).
+    this.context.df.setCustomStatus({ status: waitingIn, waitingUntil: dueAt.toISOString() });
+    const timer = this.context.df.createTimer(dueAt);
     const winner: unknown = yield this.context.df.Task.any([this.changed, timer]);
     if (winner === timer) return yield* this.move(waitingIn, to, reason);
     timer.cancel();
@@ -148,6 +151,7 @@ class Flow {
 
   /** Waits, without a deadline, for a decision (the reviewers' answer to a dispute). */
   *waitForDecision(): Generator<Task, AssociationStatus, unknown> {
+    this.context.df.setCustomStatus({ status: this.status, waitingFor: "decision" });
     if (!this.changed.isCompleted) yield this.changed;
     return yield* this.consumeChange();
   }
@@ -205,6 +209,7 @@ class Flow {
       return this.continueIn("Approved", true);
     }
     const usage = this.context.df.waitForExternalEvent(lifecycleEvents.usageReported);
+    this.context.df.setCustomStatus({ status: "Approved", waitingFor: "usage" });
     if (!this.changed.isCompleted) yield this.context.df.Task.any([this.changed, usage]);
     if (!this.changed.isCompleted && usage.isCompleted) {
       const remaining = yield* this.recordMilestones(usage.result);

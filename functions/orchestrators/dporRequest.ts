@@ -42,6 +42,7 @@ export const dporRequest: OrchestrationHandler = function* (context: Orchestrati
   let next = 0; // the next reminder's index; reminders.length: the expiry is next
   while (next <= reminders.length) {
     const dueAt = new Date(start + (reminders[next] ?? requestWindowMs));
+    context.df.setCustomStatus({ status: "Requested", waitingUntil: dueAt.toISOString() });
     const timer = context.df.createTimer(dueAt);
     const winner: unknown = yield context.df.Task.any([changed, timer]);
     if (winner !== timer) {

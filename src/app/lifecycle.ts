@@ -114,7 +114,7 @@ export async function startLifecycle(
   await workflows.start(workflow.orchestrator, association.id, workflow.input);
 }
 
-interface AssociationWorkflow {
+export interface AssociationWorkflow {
   orchestrator: string;
   input: unknown;
   /** Statuses in which a finished workflow is started again after a change (time matters there). */
@@ -125,7 +125,7 @@ interface AssociationWorkflow {
  * Which workflow keeps an association's time: the claim lifecycle for CPOR kinds, the request
  * workflow for DPOR; PAL, CSP and TPOR have none (their checks run on timers over all links).
  */
-function workflowOf(
+export function workflowOf(
   association: Association,
   ports: Pick<LifecyclePorts, "durations" | "dporDurations">,
 ): AssociationWorkflow | undefined {

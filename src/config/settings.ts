@@ -186,6 +186,12 @@ const environment = z.object({
    * host names or IP addresses, case-insensitive. Empty: public https receivers only.
    */
   WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts.prefault(""),
+  /** A workflow that has not moved for this long (or is this late past its timer) is stuck. */
+  ORCHESTRATION_STUCK_AFTER: isoDuration.prefault("PT1H"),
+  /** Finished workflow history and settled webhook deliveries older than this are purged. */
+  HISTORY_RETENTION: isoDuration.prefault("P90D"),
+  /** NCRONTAB (6 fields, UTC) of the history purge; the timer trigger reads it as %HISTORY_PURGE_SCHEDULE%. */
+  HISTORY_PURGE_SCHEDULE: z.string().default("0 30 3 * * *"),
   /** The wait after a webhook delivery's first failed attempt; each further failure doubles it. */
   WEBHOOK_RETRY_FIRST_DELAY: isoDuration.prefault("PT30S"),
   /** The longest wait between two attempts (at most P7D, a queue message's longest delay). */
@@ -302,6 +308,8 @@ export interface Settings {
   webhookAllowedHosts: string[];
   /** How failed webhook deliveries are retried, and for how long. */
   webhookRetry: WebhookRetryPolicy;
+  /** Operators' thresholds: when a workflow is stuck, how long history is kept, when it is purged. */
+  operations: { stuckAfterMs: number; historyRetentionMs: number; purgeSchedule: string };
   usage: UsageSettings;
   /** Entra ID bearer tokens for the partner API; undefined = API keys only. */
   entraId: EntraIdSettings | undefined;
@@ -466,6 +474,11 @@ export function loadSettings(given: Record<string, string | undefined> = process
     },
     pcs: { snapshotSchedule: values.PCS_SNAPSHOT_SCHEDULE },
     webhookAllowedHosts: values.WEBHOOK_ALLOWED_HOSTS,
+    operations: {
+      stuckAfterMs: values.ORCHESTRATION_STUCK_AFTER,
+      historyRetentionMs: values.HISTORY_RETENTION,
+      purgeSchedule: values.HISTORY_PURGE_SCHEDULE,
+    },
     webhookRetry: {
       firstDelayMs: values.WEBHOOK_RETRY_FIRST_DELAY,
       maxDelayMs: values.WEBHOOK_RETRY_MAX_DELAY,

@@ -452,6 +452,76 @@ export const webhookDeliveryResponse = webhookDelivery
 
 export const webhookDeliveriesPage = page(webhookDeliveryResponse);
 
+/** `GET /admin/orchestrations`: failed and stuck workflows. */
+export const orchestrationProblemsResponse = z
+  .object({
+    items: z.array(
+      z
+        .object({
+          instanceId: z.string(),
+          name: z.string(),
+          problem: z.enum(["failed", "stuck"]),
+          runtimeStatus: z.string(),
+          createdTime: z.iso.datetime(),
+          lastUpdatedTime: z.iso.datetime(),
+          customStatus: z
+            .unknown()
+            .meta({ description: "What the workflow said last: `{status, waitingUntil | waitingFor}`." }),
+          lastError: z.string().optional(),
+          partnerId: z.string().optional(),
+          associationId: z.string().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const orchestrationRestartResponse = z
+  .object({
+    instanceId: z.string(),
+    name: z.string(),
+    restartedFrom: z.string().meta({ description: "`association status <status>`, or `its input`." }),
+    previousStatus: z.string(),
+  })
+  .strict();
+
+const poisonMessage = z
+  .object({
+    id: z.string(),
+    insertedOn: z.iso.datetime().optional(),
+    dequeueCount: z.number().int(),
+    text: z.string(),
+  })
+  .strict();
+
+export const poisonQueuesResponse = z
+  .object({
+    queues: z.array(
+      z
+        .object({
+          queue: z.string(),
+          poisonQueue: z.string(),
+          count: z.number().int(),
+          messages: z.array(poisonMessage),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const poisonReplayResponse = z
+  .object({ queue: z.string(), replayed: z.number().int(), messageIds: z.array(z.string()) })
+  .strict();
+
+export const historyPurgeResponse = z
+  .object({
+    before: z.iso.datetime(),
+    orchestrations: z.number().int(),
+    webhookDeliveries: z.number().int(),
+    idempotencyKeys: z.number().int(),
+  })
+  .strict();
+
 /** `POST /customers/{tenantId}/erase`: what was erased. */
 export const erasureResponse = z
   .object({

@@ -2,6 +2,16 @@ import { QueueClient } from "@azure/storage-queue";
 import type { z } from "zod";
 import type { StorageConnection } from "../store/tableStore";
 
+/** A client for one queue of the app's storage account (the queue endpoint beside the table endpoint). */
+export function queueClient(connection: StorageConnection, queueName: string): QueueClient {
+  return typeof connection === "string"
+    ? new QueueClient(connection, queueName)
+    : new QueueClient(
+        `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
+        connection.credential,
+      );
+}
+
 /** The longest a queue message can be kept invisible: 7 days. */
 export const maxDelaySeconds = 7 * 24 * 3600;
 
@@ -15,13 +25,7 @@ export function createJsonQueue<S extends z.ZodType>(
   queueName: string,
   schema: S,
 ) {
-  const client =
-    typeof connection === "string"
-      ? new QueueClient(connection, queueName)
-      : new QueueClient(
-          `${connection.tableEndpoint.replace(".table.", ".queue.").replace(/\/+$/, "")}/${queueName}`,
-          connection.credential,
-        );
+  const client = queueClient(connection, queueName);
   let created: Promise<unknown> | undefined;
   const ensureQueue = () => {
     created ??= client.createIfNotExists().catch((err: unknown) => {

@@ -125,7 +125,8 @@ describe("associationLifecycle: Draft", () => {
     const deadline = timers(replay.scheduled);
     expect(deadline[0]?.action.isCanceled).toBe(true); // the PoE deadline no longer counts
     expect(only(timers(replay.pending())).action.fireAt).toBe(at(25).toISOString());
-    expect(replay.state.customStatus).toEqual({ status: "UnderReview" });
+    // What operators see: waiting, and until when (a timer late past that is stuck).
+    expect(replay.state.customStatus).toEqual({ status: "UnderReview", waitingUntil: at(25).toISOString() });
   });
 
   it("ends with a withdrawal applied while it waited", async () => {
@@ -167,7 +168,7 @@ describe("associationLifecycle: review", () => {
     await applyStatus(replay, "Rejected"); // the customer's refusal was applied first
     expect(calls(replay.scheduled, recordBaselineName)).toHaveLength(0);
     expect(only(timers(replay.pending())).action.fireAt).toBe(at(25 + 720).toISOString());
-    expect(replay.state.customStatus).toEqual({ status: "Rejected" });
+    expect(replay.state.customStatus).toMatchObject({ status: "Rejected" });
   });
 
   it("waits for the partner's answer after a request for action, then rejects for no partner response", async () => {
@@ -188,7 +189,7 @@ describe("associationLifecycle: review", () => {
     await decided(replay, "PartnerActionRequired", at(5));
     await decided(replay, "UnderReview", at(6));
     expect(only(timers(replay.pending())).action.fireAt).toBe(at(30).toISOString());
-    expect(replay.state.customStatus).toEqual({ status: "UnderReview" });
+    expect(replay.state.customStatus).toMatchObject({ status: "UnderReview" });
     expect(calls(replay.scheduled, sendConsentEmailName)).toHaveLength(1); // the customer is told once
   });
 
@@ -257,7 +258,7 @@ describe("associationLifecycle: rejection and dispute", () => {
     const replay = await start({ status: "Rejected" });
     await decided(replay, "Dispute", at(10));
     expect(timers(replay.pending())).toHaveLength(0);
-    expect(replay.state.customStatus).toEqual({ status: "Dispute" });
+    expect(replay.state.customStatus).toEqual({ status: "Dispute", waitingFor: "decision" });
     await decided(replay, "Approved", at(100));
     expect(calls(replay.pending(), recordBaselineName)).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createWebhookQueue, type WebhookEvent } from "../../../src/integrations/webhooks/webhookQueue";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
 import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
+import { until } from "../../support/until";
 import { statusChangedEvent } from "../../support/builders";
 
 /**
@@ -43,20 +44,6 @@ describe("webhook deliveries", () => {
     const response = await app.call(apiKey, "GET", `/api/v1/webhook/deliveries${query}`);
     expect(response.status).toBe(200);
     return ((await response.json()) as { items: DeliveryView[] }).items;
-  }
-
-  async function until<T>(
-    read: () => Promise<T>,
-    done: (value: T) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
-      await sleep(200);
-    }
   }
 
   it(

@@ -183,7 +183,7 @@ describe("usage loop history", () => {
       historyEvents?: { EventType: string }[];
     };
     expect(status.runtimeStatus).toBe("Running");
-    expect(status.customStatus).toEqual({ status: "Approved" });
+    expect(status.customStatus).toEqual({ status: "Approved", waitingFor: "usage" });
     const events = (status.historyEvents ?? []).map((e) => e.EventType);
     expect(events).toContain("ExecutionStarted");
     expect(events).not.toContain("TaskScheduled"); // nothing in flight: waiting for an event

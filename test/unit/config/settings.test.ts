@@ -47,6 +47,11 @@ describe("loadSettings", () => {
       queues: { inboundEmail: "inbound-email", partnerWebhooks: "partner-webhooks", usagePoll: "usage-poll" },
       webhookAllowedHosts: [],
       webhookRetry: { firstDelayMs: 30_000, maxDelayMs: 3_600_000, windowMs: 86_400_000 },
+      operations: {
+        stuckAfterMs: 3_600_000,
+        historyRetentionMs: 7_776_000_000,
+        purgeSchedule: "0 30 3 * * *",
+      },
       usage: {
         provider: "simulated",
         pollSchedule: "0 0 6 * * *",
