@@ -1,3 +1,8 @@
+import {
+  createConsentKeyRing,
+  type ConsentKeyRing,
+  type RotatingConsentKeyRing,
+} from "../src/app/consentKeys";
 import { DefaultAzureCredential } from "@azure/identity";
 import type { InvocationContext } from "@azure/functions";
 import type { LifecyclePorts, Workflows } from "../src/app/lifecycle";
@@ -7,7 +12,6 @@ import { loadSettings, type Settings, type StorageSettings } from "../src/config
 import { createConsentLinks, type ConsentLinks } from "../src/auth/consentToken";
 import { createSecretBox, missingSecretBox, type SecretBox } from "../src/auth/secrets";
 import { createEntraIdVerifier, type EntraIdVerifier } from "../src/auth/entraId";
-import { NonRetriableError } from "../src/domain/errors";
 import { createEmailSender } from "../src/integrations/email/createEmailSender";
 import type { EmailSender } from "../src/integrations/email/emailSender";
 import {
@@ -57,6 +61,8 @@ export interface Ports {
   managementPartner: ManagementPartnerClient;
   /** One message per PAL link to re-verify (queue PAL_VERIFY_QUEUE). */
   palVerifyQueue: PalVerifyQueue;
+  /** The consent-link signing keys: configured, or rotated at run time. */
+  consentKeys: RotatingConsentKeyRing;
   /** The `<queue>-poison` queues, for operators. */
   poisonQueues: PoisonQueues;
 }
@@ -73,9 +79,19 @@ export interface CustomerChannelPorts {
   signingKey: string | undefined;
   /** The key before the last rotation: links it signed are still honoured until they expire. */
   previousSigningKey?: string | undefined;
+  /** Every key a link may be signed with, newest first (a rotating key ring); replaces the two above. */
+  verifyingKeys?: () => Promise<string[]>;
   lifecycle: LifecyclePorts;
   workflows: (context: InvocationContext) => Workflows;
   now?: () => Date;
+}
+
+/** The keys a customer channel checks links with, newest first (none: links are not configured). */
+export async function consentKeysOf(ports: CustomerChannelPorts): Promise<string[]> {
+  if (ports.verifyingKeys) return ports.verifyingKeys();
+  return [ports.signingKey, ports.previousSigningKey].filter(
+    (k): k is string => typeof k === "string" && k !== "",
+  );
 }
 
 export function customerChannelPorts(): CustomerChannelPorts {
@@ -84,6 +100,7 @@ export function customerChannelPorts(): CustomerChannelPorts {
     store,
     signingKey: settings.consent.signingKey,
     previousSigningKey: settings.consent.previousSigningKey,
+    verifyingKeys: () => getPorts().consentKeys.verifyingKeys(),
     lifecycle: appPorts(),
     workflows: durableWorkflows,
     now: clock,
@@ -113,12 +130,22 @@ export function getPorts(): Ports {
   if (!ports) {
     const settings = loadSettings();
     const clock = () => new Date();
+    const store = createStore(storageConnection(settings.storage), { prefix: settings.tablePrefix });
+    const secrets = settings.secretsKey ? createSecretBox(settings.secretsKey) : missingSecretBox;
+    const consentKeys = createConsentKeyRing({
+      store,
+      secrets,
+      clock,
+      configured: { current: settings.consent.signingKey, previous: settings.consent.previousSigningKey },
+      linkTtlMs: settings.consent.linkTtlMs,
+    });
     ports = {
       settings,
-      store: createStore(storageConnection(settings.storage), { prefix: settings.tablePrefix }),
+      store,
       clock,
       emailSender: createEmailSender(settings.email),
-      links: consentLinks(settings, clock),
+      links: consentLinks(settings, clock, consentKeys),
+      consentKeys,
       webhookQueue: createWebhookQueue(storageConnection(settings.storage), settings.queues.partnerWebhooks),
       usageProvider:
         settings.usage.provider === "graph"
@@ -133,7 +160,7 @@ export function getPorts(): Ports {
               },
             }),
       usagePollQueue: createUsagePollQueue(storageConnection(settings.storage), settings.queues.usagePoll),
-      secrets: settings.secretsKey ? createSecretBox(settings.secretsKey) : missingSecretBox,
+      secrets,
       managementPartner: createManagementPartnerClient({
         armBaseUrl: settings.pal.armBaseUrl,
         authorityHost: settings.authorityHost,
@@ -157,16 +184,10 @@ export function getPorts(): Ports {
 }
 
 /** Without a signing key no consent link can be made: the email activity fails saying so. */
-function consentLinks(settings: Settings, clock: () => Date): ConsentLinks {
-  const key = settings.consent.signingKey;
-  if (!key)
-    return {
-      consentUrl: () => {
-        throw new NonRetriableError("CONSENT_SIGNING_KEY is not set: consent links cannot be signed");
-      },
-    };
+/** Links signed with the key ring's newest key (settings, or a rotation's stored key). */
+function consentLinks(settings: Settings, clock: () => Date, keys: ConsentKeyRing): ConsentLinks {
   return createConsentLinks({
-    key,
+    key: () => keys.signingKey(),
     baseUrl: settings.publicBaseUrl,
     ttlMs: settings.consent.linkTtlMs,
     clock,

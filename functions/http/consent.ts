@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { deliverCustomerAction, type CustomerActionOutcome } from "../../src/app/customerActions";
-import { verifyConsentToken, type ConsentTokenResult } from "../../src/auth/consentToken";
+import { verifyConsentTokenWithKeys, type ConsentTokenResult } from "../../src/auth/consentToken";
 import { NotFoundError } from "../../src/domain/errors";
 import {
   claimView,
@@ -13,7 +13,7 @@ import {
   type CustomerAction,
   type ErrorPageKind,
 } from "../../src/http/consentPage";
-import { customerChannelPorts, type CustomerChannelPorts } from "../composition";
+import { consentKeysOf, customerChannelPorts, type CustomerChannelPorts } from "../composition";
 import { withDurableClient } from "../workflows";
 
 export const consentPageShowName = "consentPageShow";
@@ -41,12 +41,13 @@ type Handler = (request: HttpRequest, context: InvocationContext) => Promise<Htt
 
 export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { show: Handler; act: Handler } {
   /** Ports, key and token checks shared by GET and POST; a response when the request stops here. */
-  function authorise(
+  async function authorise(
     request: HttpRequest,
     context: InvocationContext,
-  ):
+  ): Promise<
     | { response: HttpResponseInit }
-    | { ports: ConsentPorts; now: Date; token: Extract<ConsentTokenResult, { ok: true }> } {
+    | { ports: ConsentPorts; now: Date; token: Extract<ConsentTokenResult, { ok: true }> }
+  > {
     let ports: ConsentPorts;
     try {
       ports = getConsentPorts();
@@ -54,17 +55,19 @@ export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { sh
       context.error(`consent: configuration error: ${message(err)}`);
       return { response: htmlError("unavailable") };
     }
-    if (!ports.signingKey) {
+    let keys: string[];
+    try {
+      keys = await consentKeysOf(ports);
+    } catch (err) {
+      context.error(`consent: the signing keys could not be read: ${message(err)}`);
+      return { response: htmlError("unavailable") };
+    }
+    if (keys.length === 0) {
       context.warn("consent: CONSENT_SIGNING_KEY is not set; consent links cannot be checked");
       return { response: htmlError("not-configured") };
     }
     const now = ports.now?.() ?? new Date();
-    const token = verifyConsentToken(
-      ports.signingKey,
-      request.params["token"] ?? "",
-      now,
-      ports.previousSigningKey,
-    );
+    const token = verifyConsentTokenWithKeys(keys, request.params["token"] ?? "", now);
     if (!token.ok) {
       // Never log the token: it is a bearer credential.
       context.warn(`consent: ${request.method} with a ${token.reason} token`);
@@ -86,7 +89,7 @@ export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { sh
   }
 
   const show: Handler = async (request, context) => {
-    const auth = authorise(request, context);
+    const auth = await authorise(request, context);
     if ("response" in auth) return auth.response;
     const { ports, token } = auth;
     try {
@@ -98,7 +101,7 @@ export function createConsentHandlers(getConsentPorts: () => ConsentPorts): { sh
   };
 
   const act: Handler = async (request, context) => {
-    const auth = authorise(request, context);
+    const auth = await authorise(request, context);
     if ("response" in auth) return auth.response;
     const { ports, now, token } = auth;
 

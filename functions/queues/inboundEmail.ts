@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { deliverCustomerAction } from "../../src/app/customerActions";
-import { verifyConsentToken } from "../../src/auth/consentToken";
+import { verifyConsentTokenWithKeys } from "../../src/auth/consentToken";
 import { NonRetriableError } from "../../src/domain/errors";
 import {
   inboundEmailMessage,
@@ -8,7 +8,7 @@ import {
   parseInboundReply,
   type InboundEmailMessage,
 } from "../../src/integrations/email/inboundReply";
-import { customerChannelPorts, type CustomerChannelPorts } from "../composition";
+import { consentKeysOf, customerChannelPorts, type CustomerChannelPorts } from "../composition";
 import { readQueueMessage } from "../readQueueMessage";
 import { withDurableClient } from "../workflows";
 
@@ -37,8 +37,8 @@ export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPor
   return async (queueEntry: unknown, context: InvocationContext): Promise<void> => {
     const message = readMessage(queueEntry, context);
     const ports = getInboundPorts();
-    const key = ports.signingKey;
-    if (!key) {
+    const keys = await consentKeysOf(ports);
+    if (keys.length === 0) {
       context.error("inboundEmail: CONSENT_SIGNING_KEY is not set; replies cannot be checked");
       throw new NonRetriableError("CONSENT_SIGNING_KEY: is required to process consent replies");
     }
@@ -46,7 +46,7 @@ export function createInboundEmailHandler(getInboundPorts: () => InboundEmailPor
     const tag = `inboundEmail: message ${message.messageId}`;
 
     const reply = parseInboundReply(message, {
-      verifyToken: (token) => verifyConsentToken(key, token, now, ports.previousSigningKey),
+      verifyToken: (token) => verifyConsentTokenWithKeys(keys, token, now),
     });
     if (reply.kind === "ignored") {
       const about = reply.associationId ? ` (association ${reply.associationId})` : "";

@@ -49,7 +49,7 @@ export function consentEmailSender(ports: SendConsentEmailPorts) {
     const request = association.value.request;
     if (request.type !== "cpor")
       throw new NonRetriableError(`association ${input.associationId} is not a CPOR claim`);
-    const consentUrl = ports.links.consentUrl(input.associationId, input.partnerId);
+    const consentUrl = await ports.links.consentUrl(input.associationId, input.partnerId);
     const email = renderConsentEmail({
       association: association.value,
       partnerName: partner.name,

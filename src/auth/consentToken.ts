@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { NotConfiguredError } from "../domain/errors";
 
 /**
  * Signed customer links: `base64url(payload).base64url(HMAC-SHA256(key, "por-consent-v1." + payloadSegment))`
@@ -64,9 +65,24 @@ export function verifyConsentToken(
   now: Date,
   previousKey?: string,
 ): ConsentTokenResult {
-  const result = verifyWithKey(key, token, now);
-  if (result.ok || result.reason !== "bad-signature" || previousKey === undefined) return result;
-  return verifyWithKey(previousKey, token, now);
+  return verifyConsentTokenWithKeys(previousKey === undefined ? [key] : [key, previousKey], token, now);
+}
+
+/**
+ * Checks a token against each key in turn (newest first): the first that signed it decides. With no
+ * key, every token is a bad signature.
+ */
+export function verifyConsentTokenWithKeys(
+  keys: readonly string[],
+  token: string,
+  now: Date,
+): ConsentTokenResult {
+  let result: ConsentTokenResult = fail("bad-signature");
+  for (const key of keys) {
+    result = verifyWithKey(key, token, now);
+    if (result.ok || result.reason !== "bad-signature") return result;
+  }
+  return result;
 }
 
 function verifyWithKey(key: string, token: string, now: Date): ConsentTokenResult {
@@ -94,11 +110,12 @@ function verifyWithKey(key: string, token: string, now: Date): ConsentTokenResul
 
 export interface ConsentLinks {
   /** The page where the customer sees the claim and may refuse or cancel it. */
-  consentUrl(associationId: string, partnerId: string): string;
+  consentUrl(associationId: string, partnerId: string): string | Promise<string>;
 }
 
 export interface ConsentLinkOptions {
-  key: string;
+  /** The signing key, or where to get the current one (a key ring that rotates). */
+  key: string | (() => Promise<string | undefined>);
   /** The public origin (`settings.publicBaseUrl`), without the `/api` route prefix. */
   baseUrl: string;
   ttlMs: number;
@@ -110,15 +127,21 @@ export interface ConsentLinkOptions {
  * Functions host puts host.json's `routePrefix` ("api") in front of the function's `consent/{token}` route.
  */
 export function createConsentLinks(options: ConsentLinkOptions): ConsentLinks {
-  requireKey(options.key);
+  if (typeof options.key === "string") requireKey(options.key);
   if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0)
     throw new Error("consent links: ttlMs must be a positive number of milliseconds");
   const base = options.baseUrl.replace(/\/+$/, "");
   return {
     consentUrl(associationId, partnerId) {
       const expiresAt = new Date(options.clock().getTime() + options.ttlMs);
-      const token = createConsentToken(options.key, { associationId, partnerId }, expiresAt);
-      return `${base}${consentPagePath}/${token}`;
+      const sign = (key: string) =>
+        `${base}${consentPagePath}/${createConsentToken(key, { associationId, partnerId }, expiresAt)}`;
+      if (typeof options.key === "string") return sign(options.key);
+      return options.key().then((key) => {
+        if (!key)
+          throw new NotConfiguredError("CONSENT_SIGNING_KEY is not set: consent links cannot be signed");
+        return sign(key);
+      });
     },
   };
 }

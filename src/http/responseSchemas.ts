@@ -522,6 +522,16 @@ export const historyPurgeResponse = z
   })
   .strict();
 
+export const keyRotationResponse = z
+  .object({
+    rotatedAt: z.iso.datetime(),
+    previousKeyValidUntil: z.iso.datetime().meta({
+      description:
+        "Links signed with the replaced key verify until then (CONSENT_LINK_TTL after the rotation).",
+    }),
+  })
+  .strict();
+
 /** `POST /customers/{tenantId}/erase`: what was erased. */
 export const erasureResponse = z
   .object({

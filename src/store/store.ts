@@ -11,6 +11,7 @@ import { PartnerRepository } from "./partners";
 import { PcsRepository } from "./pcs";
 import { TableStore, type StorageConnection, type TableStoreOptions } from "./tableStore";
 import { UsageSnapshotRepository } from "./usageSnapshots";
+import { SigningKeyRepository } from "./signingKeys";
 import { WebhookDeliveryRepository } from "./webhookDeliveries";
 
 /** Every repository over one storage account: what the composition module hands to activities and handlers. */
@@ -29,6 +30,7 @@ export interface Store {
   jobs: JobRepository;
   pcs: PcsRepository;
   webhookDeliveries: WebhookDeliveryRepository;
+  signingKeys: SigningKeyRepository;
 }
 
 export function createStore(
@@ -51,5 +53,6 @@ export function createStore(
     jobs: new JobRepository(tables),
     pcs: new PcsRepository(tables),
     webhookDeliveries: new WebhookDeliveryRepository(tables),
+    signingKeys: new SigningKeyRepository(tables),
   };
 }

@@ -25,6 +25,7 @@ export const tableNames = [
   "pcsInputs",
   "pcsSnapshots",
   "webhookDeliveries",
+  "signingKeys",
 ] as const;
 export type TableName = (typeof tableNames)[number];
 

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { startHost, type RunningHost } from "devhost";
 import { isolatedAppSettings } from "./appSettings";
+import { cporRequest } from "./builders";
+import type { CreateCporInput } from "../../src/domain/schemas/createAssociation";
 
 /** The real app on the local host, with lifecycle durations in seconds and its own tables. */
 export interface AppUnderTest {
@@ -94,4 +96,20 @@ export async function registerWebhook(
   );
   if (response.status !== 200) throw new Error(`webhook: ${response.status} ${await response.text()}`);
   return (await response.json()) as { url: string; secret: string };
+}
+
+/** Creates a CPOR claim for `partner` on a new customer tenant (or `overrides`); answers its ID. */
+export async function createCpor(
+  app: AppUnderTest,
+  partner: { apiKey: string; locationId: string },
+  overrides: Partial<CreateCporInput> = {},
+): Promise<string> {
+  const created = await app.call(
+    partner.apiKey,
+    "POST",
+    "/api/v1/associations",
+    cporRequest({ partnerLocationId: partner.locationId, customerTenantId: randomUUID(), ...overrides }),
+  );
+  if (created.status !== 201) throw new Error(`association: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { id: string }).id;
 }

@@ -100,6 +100,24 @@ export function purgeHistoryHandler(ports: () => Ports) {
   });
 }
 
+/**
+ * `POST /api/v1/admin/consent-signing-key/rotate`: a new key signs new consent links; links signed
+ * with the key it replaces stay valid until they expire (`previousKeyValidUntil`). Never answers a key.
+ */
+export function rotateConsentKeyHandler(ports: () => Ports) {
+  return adminEndpoint(ports, async (call) => {
+    parseBody(z.object({}).strict().optional(), call.body);
+    return { status: 200, jsonBody: await ports().consentKeys.rotate() };
+  });
+}
+
+app.http("rotateConsentSigningKey", {
+  route: "api/v1/admin/consent-signing-key/rotate",
+  methods: ["POST"],
+  authLevel: "anonymous",
+  handler: rotateConsentKeyHandler(getPorts),
+});
+
 app.http("listOrchestrations", {
   route: "api/v1/admin/orchestrations",
   methods: ["GET"],

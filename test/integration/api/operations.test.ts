@@ -4,9 +4,9 @@ import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { lifecycleOrchestratorName } from "../../../src/domain/lifecycle";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fixtures/fakeWebhookReceiver";
-import { registerWebhook, startApp, type AppUnderTest } from "../../support/app";
+import { createCpor, registerWebhook, startApp, type AppUnderTest } from "../../support/app";
 import { until } from "../../support/until";
-import { cporRequest, statusChangedEvent } from "../../support/builders";
+import { statusChangedEvent } from "../../support/builders";
 
 /**
  * The operators' API through the local host: a failed workflow is listed with its error and
@@ -18,7 +18,8 @@ describe("admin operations", () => {
 
   beforeAll(async () => {
     hooks = await startFakeWebhookReceiver();
-    app = await startApp({ WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", HISTORY_RETENTION: "PT2S" });
+    // No SECRETS_KEY, whatever local.settings.json says: a rotated key could not be kept sealed.
+    app = await startApp({ WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", HISTORY_RETENTION: "PT2S", SECRETS_KEY: "" });
   });
 
   afterAll(async () => {
@@ -64,13 +65,7 @@ describe("admin operations", () => {
     { timeout: 60_000 },
     async () => {
       const partner = await app.partner();
-      const created = await app.call(
-        partner.apiKey,
-        "POST",
-        "/api/v1/associations",
-        cporRequest({ partnerLocationId: partner.locationId, customerTenantId: randomUUID() }),
-      );
-      const { id } = (await created.json()) as { id: string };
+      const id = await createCpor(app, partner);
       await until(
         () => runtimeStatus(id),
         (s) => s === "Running",
@@ -158,6 +153,12 @@ describe("admin operations", () => {
     },
   );
 
+  it("cannot rotate the consent signing key without SECRETS_KEY to keep it sealed", async () => {
+    const refused = await admin("POST", "/api/v1/admin/consent-signing-key/rotate");
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/SECRETS_KEY/);
+  });
+
   it(
     "purges finished workflow history older than HISTORY_RETENTION, and keeps running ones",
     { timeout: 60_000 },
@@ -165,13 +166,7 @@ describe("admin operations", () => {
       const partner = await app.partner("Tailspin Toys");
       const old = `failed-${randomUUID()}`;
       await failedLifecycle(old, partner.partnerId);
-      const created = await app.call(
-        partner.apiKey,
-        "POST",
-        "/api/v1/associations",
-        cporRequest({ partnerLocationId: partner.locationId, customerTenantId: randomUUID() }),
-      );
-      const { id: running } = (await created.json()) as { id: string };
+      const running = await createCpor(app, partner);
       await until(
         () => runtimeStatus(running),
         (s) => s === "Running",

@@ -150,14 +150,14 @@ describe("consent tokens after a key rotation", () => {
 });
 
 describe("createConsentLinks", () => {
-  it("links to the consent page behind the api route prefix, expiring after the TTL", () => {
+  it("links to the consent page behind the api route prefix, expiring after the TTL", async () => {
     const links = createConsentLinks({
       key,
       baseUrl: "https://por.example.com/",
       ttlMs: 60 * 60 * 1000,
       clock: () => now,
     });
-    const url = links.consentUrl(subject.associationId, subject.partnerId);
+    const url = await links.consentUrl(subject.associationId, subject.partnerId);
     expect(url.startsWith(`https://por.example.com${consentPagePath}/`)).toBe(true);
     expect(consentPagePath).toBe("/api/consent");
     const token = url.slice(url.lastIndexOf("/") + 1);

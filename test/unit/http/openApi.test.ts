@@ -57,6 +57,7 @@ const v1Routes: readonly (readonly [string, string, string])[] = [
   ["get", "/admin/poison", "listPoisonMessages"],
   ["post", "/admin/poison/{queue}/replay", "replayPoisonMessages"],
   ["post", "/admin/history/purge", "purgeHistory"],
+  ["post", "/admin/consent-signing-key/rotate", "rotateConsentSigningKey"],
   ["post", "/admin/partners", "createPartner"],
   ["get", "/openapi.json", "openApi"],
   ["get", "/sign-in", "signInOptions"],
