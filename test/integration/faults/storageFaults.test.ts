@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createStore, type Store } from "../../../src/store/store";
 import {
@@ -405,12 +406,19 @@ describe("storage faults at random", () => {
   let store: Store;
   let partner: { partnerId: string; apiKey: string; locationId: string };
   let client: ReturnType<typeof partnerClient>;
+  let queues: string[] = [];
 
   beforeAll(async () => {
     const settings = appProcessSettings({
       LIFECYCLE_POE_DEADLINE: "PT10M",
-      LIFECYCLE_REFUSAL_WINDOW: "PT8S",
+      // Long enough for the reviewers' outcome and the withdrawal to come while UnderReview.
+      LIFECYCLE_REFUSAL_WINDOW: "PT15S",
     });
+    queues = [
+      settings.env["INBOUND_EMAIL_QUEUE"],
+      settings.env["PARTNER_WEBHOOKS_QUEUE"],
+      settings.env["USAGE_POLL_QUEUE"],
+    ].filter((q): q is string => q !== undefined);
     ({ proxy, host, store } = await startAppBehindProxy(settings));
     partner = await onboardPartner(host.url, settings.adminKey, "Fabrikam Consulting");
     client = partnerClient(host.url, partner.apiKey);
@@ -421,9 +429,18 @@ describe("storage faults at random", () => {
     await proxy?.close();
   });
 
+  /** What each lifecycle does after UnderReview, and where it must end. */
+  const paths = [
+    { name: "refused by the customer", expected: "Rejected" },
+    { name: "approved when the refusal window passes", expected: "Approved" },
+    { name: "withdrawn by the partner", expected: "RejectedFinal" },
+    { name: "rejected by the reviewers, then disputed", expected: "Dispute" },
+    { name: "approved by the reviewers", expected: "Approved" },
+  ] as const;
+
   interface Run {
     i: number;
-    refuse: boolean;
+    path: (typeof paths)[number];
     tenant: string;
     id?: string;
     /** The consent page's last answer: "Your refusal is recorded", "Your cancellation…", "Already recorded". */
@@ -442,7 +459,17 @@ describe("storage faults at random", () => {
     throw new Error(`stayed ${last?.status}, wanted ${wanted.join(" or ")}`);
   }
 
-  /** create → PoE → UnderReview → (refusal on the consent page | the refusal window passes). */
+  /** A partner action that must succeed (each attempt under its own Idempotency-Key's retries). */
+  async function act(run: Run, action: string, body: unknown): Promise<void> {
+    const done = await client.post(`/api/v1/associations/${run.id}/${action}`, body, randomUUID());
+    run.steps.push(`${action} ${summary(done)}`);
+    if (done.status !== 200 && done.status !== 202) throw new Error(`${action} failed`);
+  }
+
+  /**
+   * create → PoE → UnderReview → one of `paths`: a refusal on the consent page, the refusal window
+   * passing, a withdrawal, the reviewers' rejection and the partner's dispute, the reviewers' approval.
+   */
   async function lifecycle(run: Run): Promise<void> {
     await sleep(run.i * 150);
     const created = await client.post(
@@ -456,9 +483,29 @@ describe("storage faults at random", () => {
     const submitted = await client.post(`/api/v1/associations/${run.id}/poe`, poe, randomUUID());
     run.steps.push(`poe ${summary(submitted)}`);
     if (submitted.status !== 202) throw new Error("PoE failed");
-    if (!run.refuse) {
-      await waitForStatus(run, ["Approved"], 90_000);
-      return;
+    switch (run.path.name) {
+      case "approved when the refusal window passes":
+        await waitForStatus(run, ["Approved"], 90_000);
+        return;
+      case "withdrawn by the partner":
+        await waitForStatus(run, ["UnderReview"], 60_000);
+        await act(run, "withdraw", { reason: "the customer chose another partner" });
+        await waitForStatus(run, ["RejectedFinal"], 30_000);
+        return;
+      case "rejected by the reviewers, then disputed":
+        await waitForStatus(run, ["UnderReview"], 60_000);
+        await act(run, "review", { outcome: "rejected", reasons: ["insufficient-poe"] });
+        await waitForStatus(run, ["Rejected"], 30_000);
+        await act(run, "dispute", { reason: "the PoE names every workload; see page 2" });
+        await waitForStatus(run, ["Dispute"], 30_000);
+        return;
+      case "approved by the reviewers":
+        await waitForStatus(run, ["UnderReview"], 60_000);
+        await act(run, "review", { outcome: "approved" });
+        await waitForStatus(run, ["Approved"], 30_000);
+        return;
+      case "refused by the customer":
+        break;
     }
     const seen = await waitForStatus(run, ["UnderReview", "Approved"], 60_000);
     run.steps.push(`seen ${seen.status}`);
@@ -470,12 +517,12 @@ describe("storage faults at random", () => {
     await waitForStatus(run, ["Rejected"], 30_000);
   }
 
-  it(`${lifecycles} lifecycles at 10% faults reach their status, one email each, no duplicate entries, no stray units`, async () => {
+  it(`${lifecycles} lifecycles at 10% faults (refusals, approvals, withdrawals, review outcomes, disputes) reach their status, one consent email each, no duplicate entries or ledger rows, no stray units, no poison`, async () => {
     const started = Date.now();
     proxy.random({ rate: 0.1, seed });
     const runs: Run[] = Array.from({ length: lifecycles }, (_, i) => ({
       i,
-      refuse: i % 2 === 0,
+      path: paths[i % paths.length] ?? paths[0],
       tenant: randomUUID(),
       steps: [],
     }));
@@ -493,14 +540,19 @@ describe("storage faults at random", () => {
     for (const run of runs) {
       if (!run.id) continue;
       const view = await client.get<View>(`/api/v1/associations/${run.id}`);
-      const expected = run.refuse ? "Rejected" : "Approved";
+      const expected = run.path.expected;
       if (view.status !== expected)
-        problems.push(`#${run.i} ${run.id}: ${view.status}, expected ${expected}`);
-      const outbox = await client.get<{ items: { kind: string }[] }>(
+        problems.push(`#${run.i} ${run.id} (${run.path.name}): ${view.status}, expected ${expected}`);
+      const outbox = await client.get<{ items: { kind: string; sequence?: number }[] }>(
         `/api/v1/outbox?associationId=${run.id}`,
       );
-      if (outbox.items.length !== 1 || outbox.items[0]?.kind !== "consent")
-        problems.push(`#${run.i} ${run.id}: outbox ${JSON.stringify(outbox.items.map((m) => m.kind))}`);
+      const kinds = outbox.items.map((m) => `${m.kind}${m.sequence ?? ""}`);
+      if (kinds.filter((k) => k === "consent").length !== 1 || new Set(kinds).size !== kinds.length)
+        problems.push(`#${run.i} ${run.id}: outbox ${JSON.stringify(kinds)}`);
+      const ledger = await store.incentiveLedger.list(partner.partnerId, { associationId: run.id });
+      const milestones = ledger.items.map((e) => `${e.workload}/${e.milestoneKey}`);
+      if (new Set(milestones).size !== milestones.length)
+        problems.push(`#${run.i} ${run.id}: ledger rows ${JSON.stringify(milestones)}`);
       const twice = duplicatesOf(view.timeline ?? []);
       if (twice.length > 0)
         problems.push(`#${run.i} ${run.id}: duplicate timeline entries ${twice.join(", ")}`);
@@ -511,6 +563,13 @@ describe("storage faults at random", () => {
             `#${run.i} ${run.id}: ${claim.unit} held by ${claim.associationId} (${holder?.value.status ?? "no association"})`,
           );
       }
+    }
+    for (const queue of queues) {
+      const poison = new QueueClient(inject("storageConnectionString"), `${queue}-poison`);
+      const count = (await poison.exists())
+        ? ((await poison.getProperties()).approximateMessagesCount ?? 0)
+        : 0;
+      if (count > 0) problems.push(`${queue}-poison holds ${count} message(s)`);
     }
     const byMode = new Map<string, number>();
     for (const f of proxy.faults)
