@@ -102,12 +102,38 @@ export function parseBody<S extends z.ZodType>(schema: S, body: string): z.outpu
   } catch {
     throw new ValidationError([{ path: "", message: "the body is not valid JSON" }]);
   }
+  const polluting = pollutingKeys(json);
+  if (polluting.length > 0)
+    throw new ValidationError(polluting.map((path) => ({ path, message: "is not an allowed field name" })));
   const parsed = schema.safeParse(json);
   if (!parsed.success)
     throw new ValidationError(
       parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: issueMessage(i) })),
     );
   return parsed.data;
+}
+
+/** Keys that reach an object's prototype when code copies them (`__proto__`, `constructor`, `prototype`). */
+const forbiddenKeys = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The dotted paths of every forbidden key in a parsed body, refused before any schema sees it: a
+ * free-form map (a record) would otherwise accept one and hand it to code that spreads or assigns.
+ * Walked with a stack, not recursion: a body may be nested thousands deep.
+ */
+function pollutingKeys(json: unknown): string[] {
+  const found: string[] = [];
+  const stack: { value: unknown; path: string }[] = [{ value: json, path: "" }];
+  while (stack.length > 0 && found.length < 20) {
+    const { value, path } = stack.pop() ?? { value: undefined, path: "" };
+    if (typeof value !== "object" || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (forbiddenKeys.has(key)) found.push(at);
+      else stack.push({ value: child, path: at });
+    }
+  }
+  return found;
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

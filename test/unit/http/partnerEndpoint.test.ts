@@ -1,7 +1,14 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../src/auth/apiKeys";
-import { partnerEndpoint, type EndpointPorts, type PartnerCall } from "../../../src/http/partnerEndpoint";
+import {
+  parseBody,
+  partnerEndpoint,
+  type EndpointPorts,
+  type PartnerCall,
+} from "../../../src/http/partnerEndpoint";
+import { z } from "zod";
+import { ValidationError } from "../../../src/domain/errors";
 import { createRateLimiter, type RateLimiter } from "../../../src/http/rateLimiter";
 import type { IdempotencyStart, StoredResponse } from "../../../src/store/idempotencyKeys";
 import type { Store } from "../../../src/store/store";
@@ -197,5 +204,33 @@ describe("partnerEndpoint: limits", () => {
     const { send } = pipeline({ rateLimiter });
     expect((await send("GET", undefined, { authorization: "ApiKey nope" })).status).toBe(401);
     expect((await send("GET", undefined)).status).toBe(200);
+  });
+});
+
+describe("parseBody: keys that reach a prototype", () => {
+  const map = z.object({ scores: z.record(z.string(), z.unknown()) }).strict();
+
+  it("refuses __proto__, constructor and prototype at any depth, naming each, even where a map takes any key", () => {
+    const body = '{"scores":{"a":1,"__proto__":{"polluted":true},"b":{"constructor":{"prototype":{}}}}}';
+    let refused: unknown;
+    try {
+      parseBody(map, body);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues.map((i) => i.path).sort()).toEqual([
+      "scores.__proto__",
+      "scores.b.constructor",
+    ]);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
+  it("walks a body nested ten thousand deep without overflowing, and keeps ordinary keys", () => {
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    expect(() => parseBody(map, deep)).toThrow(ValidationError);
+    expect(parseBody(map, '{"scores":{"proto":1,"constructors":2}}')).toEqual({
+      scores: { proto: 1, constructors: 2 },
+    });
   });
 });
